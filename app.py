@@ -1,0 +1,30 @@
+"""The support-line router: `create_app()` for gunicorn, `python app.py` for everyone else."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from runtime.settings import Settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the router. `config` may carry `settings` and test doubles for `redis`, `clock`, `table`."""
+    from ivr.views import bp as ivr_bp
+    from runtime.services import EXTENSION, build_services
+
+    config = dict(config or {})
+    settings = config.pop("settings", None) or Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__, instance_path=os.path.abspath(settings.instance_dir))
+    services = build_services(settings, config)
+    app.extensions[EXTENSION] = services
+    app.register_blueprint(ivr_bp)
+    return app
+
+
+if __name__ == "__main__":
+    from runtime.startup import main
+
+    main(create_app)

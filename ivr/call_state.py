@@ -1,0 +1,75 @@
+"""What the router remembers about a call between Twilio's webhooks.
+
+Everything lives in one Redis hash per CallSid, with an expiry, so any router
+process on any machine can serve the next webhook of any call. A Redis error
+never leaves this module as a redis exception: it becomes `StoreUnavailable`,
+which the IVR turns into an apology and the technical queue.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import redis
+
+KEY_PREFIX = "call:"
+CLOSED_TTL_SECONDS = 15 * 60  # late webhooks after the status callback still find the record
+
+
+class StoreUnavailable(RuntimeError):
+    """Redis did not answer; the caller must not notice beyond an apology."""
+
+
+@dataclass
+class CallState:
+    sid: str
+    line: str
+    dialed: str = ""
+    caller: str = ""  # E.164, or "" when withheld or unparsable
+    caller_country: str = ""
+    language: str = ""  # the caller's locale once chosen, e.g. "sv-SE"
+    queue: str = ""
+    severity: str = ""
+    queue_name: str = ""
+    status: str = "ivr"  # ivr -> queued -> (left | ended)
+    queue_result: str = ""
+    started_at: str = ""
+    enqueued_at: str = ""
+    ended_at: str = ""
+
+    @classmethod
+    def from_hash(cls, data: dict[str, str]) -> "CallState":
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+class CallStore:
+    def __init__(self, client: redis.Redis, ttl_seconds: int):
+        self._redis = client
+        self._ttl = ttl_seconds
+
+    def get(self, sid: str) -> CallState | None:
+        try:
+            data = self._redis.hgetall(KEY_PREFIX + sid)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return CallState.from_hash(data) if data else None
+
+    def put(self, state: CallState) -> None:
+        self._write(state.sid, asdict(state), self._ttl)
+
+    def update(self, sid: str, **changes: str) -> None:
+        self._write(sid, changes, self._ttl)
+
+    def close(self, sid: str, status: str, ended_at: str) -> None:
+        """Mark the call over; the record stays briefly for webhooks that arrive late."""
+        self._write(sid, {"status": status, "ended_at": ended_at}, CLOSED_TTL_SECONDS)
+
+    def _write(self, sid: str, mapping: dict[str, str], ttl: int) -> None:
+        """One round trip: the fields and the expiry together."""
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(KEY_PREFIX + sid, mapping=mapping)
+            pipe.expire(KEY_PREFIX + sid, ttl)
+            pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc

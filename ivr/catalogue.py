@@ -1,0 +1,118 @@
+"""Caller-facing words, one YAML catalogue per language in `ivr/prompts/`.
+
+Words live in catalogues, not code, so a language is added by a translator
+without touching the flow. All catalogues are checked against English at
+start-up: a missing key or a placeholder English does not fill stops the
+router before a caller can hear a broken sentence.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+REFERENCE = "en"
+
+
+class CatalogueError(ValueError):
+    """A catalogue is missing, incomplete or inconsistent with English."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str  # <Say voice=...>
+    say_language: str  # <Say language=...>
+    speech_language: str  # <Gather language=...> for speech recognition
+
+
+class Prompts:
+    """The words for one caller locale (e.g. `sv-SE`), with the voice that speaks them."""
+
+    def __init__(self, locale: str, data: dict):
+        self.locale = locale
+        self.language = primary_language(locale)
+        self._data = data
+        voices = data["voices"]
+        chosen = voices.get(locale) or next(iter(voices.values()))
+        self.voice = Voice(chosen["voice"], chosen["say"], chosen["speech"])
+
+    def text(self, key: str, **values) -> str:
+        """The sentence at `key` (dots walk into mappings), placeholders filled."""
+        template = self.raw(key)
+        sentence = template.format(**values) if values else template
+        return sentence[:1].upper() + sentence[1:]
+
+    def raw(self, key: str):
+        node = self._data
+        for part in key.split("."):
+            node = node[part]
+        return node
+
+
+def primary_language(locale: str) -> str:
+    """`sv-SE` -> `sv`: catalogues and queue names use the language alone."""
+    return locale.split("-")[0].lower()
+
+
+class Catalogues:
+    """All loaded catalogues, handing out `Prompts` per locale."""
+
+    def __init__(self, by_language: dict[str, dict]):
+        self._by_language = by_language
+        self._cache: dict[str, Prompts] = {}
+
+    def has(self, locale: str) -> bool:
+        return primary_language(locale) in self._by_language
+
+    def __call__(self, locale: str) -> Prompts:
+        prompts = self._cache.get(locale)
+        if prompts is None:
+            prompts = Prompts(locale, self._by_language[primary_language(locale)])
+            self._cache[locale] = prompts
+        return prompts
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._by_language))
+
+
+def load_catalogues(folder: Path = PROMPTS_DIR) -> Catalogues:
+    by_language = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))}
+    if REFERENCE not in by_language:
+        raise CatalogueError(f"no {REFERENCE}.yaml in {folder}")
+    reference = _shape(by_language[REFERENCE])
+    problems = []
+    for language, data in by_language.items():
+        shape = _shape(data)
+        for key in sorted(reference.keys() - shape.keys()):
+            problems.append(f"{language}.yaml: missing {key}")
+        for key in sorted(shape.keys() - reference.keys()):
+            problems.append(f"{language}.yaml: unknown key {key}")
+        for key in sorted(reference.keys() & shape.keys()):
+            if not shape[key] <= reference[key]:
+                problems.append(f"{language}.yaml: {key} uses {sorted(shape[key] - reference[key])}, unknown to English")
+        for locale, voice in (data.get("voices") or {}).items():
+            if primary_language(locale) != language or set(voice or ()) != {"voice", "say", "speech"}:
+                problems.append(f"{language}.yaml: voices.{locale} needs voice, say and speech for a {language} locale")
+    if problems:
+        raise CatalogueError("prompt catalogues are inconsistent:\n  " + "\n  ".join(problems))
+    return Catalogues(by_language)
+
+
+def _shape(data: dict, prefix: str = "") -> dict[str, frozenset]:
+    """Each key path with the placeholders its text uses (voices and word lists excepted)."""
+    shape = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if key == "voices":
+            shape[path] = frozenset()
+        elif isinstance(value, dict) and key != "zones":
+            shape.update(_shape(value, path + "."))
+        elif isinstance(value, str):
+            shape[path] = frozenset(name for _, name, _, _ in string.Formatter().parse(value) if name)
+        else:
+            shape[path] = frozenset()
+    return shape

@@ -1,0 +1,295 @@
+"""The caller's call, step by step: language, menu, severity, hours, queue.
+
+Each method answers one webhook with the TwiML for the next thing the caller
+hears. Attempts travel in the (signed) URL, so a replayed webhook gives the
+same answer and never counts twice; the call's choices live in Redis.
+Nothing here knows about Flask.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import spoken
+from ivr.call_state import CallState, CallStore, StoreUnavailable
+from ivr.catalogue import Catalogues, Prompts
+from ivr.choices import choose
+from ivr.twiml import asked, question, say
+from routing.hours import holiday_name, is_open, next_opening
+from routing.lookup import line_for
+from routing.model import HIGHEST_SEVERITY, QUEUES_CLOSED_ON_HOLIDAYS, Line, Queue, Severity, Table
+from routing.queues import estimated_wait_seconds, minutes_to_say, queue_language, queue_name
+
+MAX_ATTEMPTS = 3  # the first question and at most two re-prompts
+MENU_KEYS = {"1": Queue.TECHNICAL.value, "2": Queue.BILLING.value, "3": Queue.PRESALES.value}
+SEVERITY_KEYS = {"1": Severity.A.value, "2": Severity.B.value, "3": Severity.C.value}
+DEFAULT_QUEUE = Queue.TECHNICAL  # a caller who never chooses still reaches a person
+DEFAULT_SEVERITY = Severity.B
+OFFER_TECHNICAL, OFFER_CRITICAL = "technical", "critical"
+FALLBACK_LOCALE = "en-GB"  # for the hold and apologies when the caller's language is unknown
+QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
+
+
+class CallFlow:
+    def __init__(self, *, table: Callable[[], Table], catalogues: Catalogues, calls: CallStore,
+                 clock: Callable[[], datetime], hold_music_url: str):
+        self._table = table
+        self._catalogues = catalogues
+        self._calls = calls
+        self._clock = clock
+        self._hold_music_url = hold_music_url
+
+    # -- webhooks -----------------------------------------------------------
+
+    def answer(self, sid: str, dialed: str, caller: str, caller_e164: str) -> VoiceResponse:
+        """A new call: find the line, greet, and ask for a language or straight for the menu."""
+        match = line_for(self._table(), dialed, caller)
+        line = match.line
+        state = CallState(
+            sid=sid, line=line.id, dialed=dialed, caller=caller_e164,
+            caller_country=match.caller_country or "", started_at=self._now_iso(),
+        )
+        if len(line.languages) == 1:
+            state.language = line.languages[0]
+        self._calls.put(state)
+        if state.language:
+            return self._menu_question(self._catalogues(state.language), 1, greet=True)
+        return self._language_question(line, 1)
+
+    def language(self, state: CallState, attempt: int, digits: str, speech: str) -> VoiceResponse:
+        line = self._line(state)
+        keys = {str(number): locale for number, locale in enumerate(line.languages, start=1)}
+        words = {locale: self._catalogues(locale).raw("language_words") for locale in line.languages}
+        chosen = choose(digits, speech, keys, words)
+        if chosen is None and attempt < MAX_ATTEMPTS:
+            lead = self._lead(self._catalogues(line.languages[0]), digits, speech)
+            return self._language_question(line, attempt + 1, lead)
+        locale = chosen or line.languages[0]
+        self._calls.update(state.sid, language=locale)
+        return self._menu_question(self._catalogues(locale), 1)
+
+    def menu(self, state: CallState, attempt: int, digits: str, speech: str) -> VoiceResponse:
+        prompts = self._prompts(state)
+        chosen = choose(digits, speech, MENU_KEYS, prompts.raw("menu_words"))
+        if chosen is None and attempt < MAX_ATTEMPTS:
+            return self._menu_question(prompts, attempt + 1, lead=self._lead(prompts, digits, speech))
+        queue = Queue(chosen) if chosen else DEFAULT_QUEUE
+        if queue is Queue.TECHNICAL:
+            self._calls.update(state.sid, queue=queue.value)
+            return self._severity_question(prompts, 1)
+        return self._hours_check(state, prompts, queue, HIGHEST_SEVERITY.get(queue))
+
+    def severity(self, state: CallState, attempt: int, digits: str, speech: str) -> VoiceResponse:
+        prompts = self._prompts(state)
+        chosen = choose(digits, speech, SEVERITY_KEYS, prompts.raw("severity_words"))
+        if chosen is None and attempt < MAX_ATTEMPTS:
+            return self._severity_question(prompts, attempt + 1, lead=self._lead(prompts, digits, speech))
+        severity = Severity(chosen) if chosen else DEFAULT_SEVERITY
+        return self._hours_check(state, prompts, Queue.TECHNICAL, severity)
+
+    def closed_offer(self, state: CallState, offer: str, digits: str, speech: str) -> VoiceResponse:
+        """The caller's answer to "technical support is open instead: press 1"."""
+        prompts = self._prompts(state)
+        accepted = choose(digits, speech, {"1": offer}, {offer: prompts.raw("yes_words")})
+        if accepted == OFFER_CRITICAL:
+            return self._hours_check(state, prompts, Queue.TECHNICAL, Severity.A)
+        if accepted == OFFER_TECHNICAL:
+            self._calls.update(state.sid, queue=Queue.TECHNICAL.value)
+            return self._severity_question(prompts, 1)
+        return self._goodbye(prompts)
+
+    def hold(self, locale: str, position: int, average_wait: int, waited: int) -> VoiceResponse:
+        """The waitUrl, requested again each time it ends: where the caller stands, then music.
+
+        Reads nothing from Redis: the language comes in the URL, the figures from Twilio.
+        """
+        prompts = self._catalogues(locale if locale and self._catalogues.has(locale) else FALLBACK_LOCALE)
+        response = VoiceResponse()
+        if position == 1:
+            say(response, prompts, prompts.text("position_next"))
+        elif position > 1:
+            say(response, prompts, prompts.text("position", position=position))
+        estimate = estimated_wait_seconds(position, average_wait, waited)
+        if estimate is not None:
+            minutes = minutes_to_say(estimate)
+            wait = prompts.text("wait_minutes", minutes=minutes) if minutes > 1 else prompts.text("wait_one_minute")
+            say(response, prompts, wait)
+        else:
+            say(response, prompts, prompts.text("hold_thanks"))
+        response.play(self._hold_music_url)
+        return response
+
+    def queue_result(self, sid: str, result: str) -> VoiceResponse:
+        """Twilio reports why the caller left the queue; a failure gets an apology, not silence."""
+        response = VoiceResponse()
+        try:
+            state = self._calls.get(sid)
+            if state is not None:
+                self._calls.update(sid, status="left", queue_result=result)
+        except StoreUnavailable:
+            state = None
+        if result in QUEUE_FAILURES:
+            prompts = self._prompts(state) if state else self._catalogues(FALLBACK_LOCALE)
+            say(response, prompts, prompts.text("queue_failed"))
+        response.hangup()
+        return response
+
+    def status(self, sid: str, call_status: str) -> VoiceResponse:
+        """The call is over: close its record (best effort; Twilio ignores this answer)."""
+        try:
+            self._calls.close(sid, call_status or "completed", self._now_iso())
+        except StoreUnavailable:
+            pass
+        return VoiceResponse()
+
+    def apology(self, dialed: str, caller: str) -> VoiceResponse:
+        """When call state cannot be read or written: say sorry and queue for technical support.
+
+        Needs nothing but the table in memory, so it works with Redis down.
+        """
+        line = line_for(self._table(), dialed, caller).line
+        prompts = self._catalogues(line.languages[0])
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("apology"))
+        self._enqueue_verb(response, prompts.locale, queue_name(Queue.TECHNICAL, prompts.locale, DEFAULT_SEVERITY))
+        return response
+
+    def restore(self, sid: str, dialed: str, caller: str, caller_e164: str) -> CallState:
+        """The call's state, rebuilt from Twilio's parameters if Redis has lost it."""
+        state = self._calls.get(sid)
+        if state is not None:
+            return state
+        match = line_for(self._table(), dialed, caller)
+        state = CallState(
+            sid=sid, line=match.line.id, dialed=dialed, caller=caller_e164,
+            caller_country=match.caller_country or "", language=match.line.languages[0],
+            started_at=self._now_iso(),
+        )
+        self._calls.put(state)
+        return state
+
+    # -- the steps' questions -----------------------------------------------
+
+    def _language_question(self, line: Line, attempt: int, lead: str | None = None) -> VoiceResponse:
+        first = self._catalogues(line.languages[0])
+        hints = [word for locale in line.languages for word in self._catalogues(locale).raw("language_words")]
+        gather = question(f"language?attempt={attempt}", first, hints)
+        say(gather, first, lead or first.text("welcome"))
+        for digit, locale in enumerate(line.languages, start=1):
+            prompts = self._catalogues(locale)
+            say(gather, prompts, prompts.text("choose_language", digit=digit))
+        return asked(gather, f"language?attempt={attempt}")
+
+    def _menu_question(self, prompts: Prompts, attempt: int, lead: str | None = None, greet: bool = False) -> VoiceResponse:
+        gather = question(f"menu?attempt={attempt}", prompts, _all_words(prompts.raw("menu_words")))
+        for text in (prompts.text("welcome") if greet else None, lead, prompts.text("menu")):
+            if text:
+                say(gather, prompts, text)
+        return asked(gather, f"menu?attempt={attempt}")
+
+    def _severity_question(self, prompts: Prompts, attempt: int, lead: str | None = None) -> VoiceResponse:
+        gather = question(f"severity?attempt={attempt}", prompts, _all_words(prompts.raw("severity_words")))
+        for text in (lead, prompts.text("severity")):
+            if text:
+                say(gather, prompts, text)
+        return asked(gather, f"severity?attempt={attempt}")
+
+    @staticmethod
+    def _lead(prompts: Prompts, digits: str, speech: str) -> str:
+        return prompts.text("not_understood" if digits or speech else "no_input")
+
+    # -- hours and the queue --------------------------------------------------
+
+    def _hours_check(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
+        line = self._line(state)
+        now = self._clock()
+        if is_open(line, queue, now, severity):
+            return self._admit(state, line, prompts, queue, severity)
+        return self._closed(state, line, prompts, queue, severity, now)
+
+    def _admit(self, state: CallState, line: Line, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
+        """The queue is open: this is where caller verification plugs in before the queue."""
+        return self._enqueue(state, line, prompts, queue, severity)
+
+    def _enqueue(self, state: CallState, line: Line, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
+        agents_locale = queue_language(line, queue, prompts.locale)
+        name = queue_name(queue, agents_locale, severity)
+        label = prompts.raw(f"queue_names.{queue.value}")
+        response = VoiceResponse()
+        agents_language = self._catalogues(agents_locale).language
+        if agents_language != prompts.language:
+            language = prompts.raw(f"language_names.{agents_language}")
+            say(response, prompts, prompts.text("queue_language", queue=label, language=language))
+        say(response, prompts, prompts.text("connecting", queue=label))
+        self._enqueue_verb(response, prompts.locale, name)
+        self._calls.update(
+            state.sid, queue=queue.value, severity=severity.value if severity else "",
+            queue_name=name, status="queued", enqueued_at=self._now_iso(),
+        )
+        return response
+
+    @staticmethod
+    def _enqueue_verb(response: VoiceResponse, locale: str, name: str) -> None:
+        response.enqueue(name, wait_url=f"hold?lang={locale}", wait_url_method="POST", action="queue-result", method="POST")
+
+    def _closed(self, state: CallState, line: Line, prompts: Prompts, queue: Queue,
+                severity: Severity | None, now: datetime) -> VoiceResponse:
+        """Say so, say when it opens, offer what is open instead, else a polite goodbye."""
+        label = prompts.raw(f"queue_names.{queue.value}")
+        config = line.queue(queue)
+        holiday = queue in QUEUES_CLOSED_ON_HOLIDAYS and holiday_name(line, now)
+        sentences = [prompts.text("closed_holiday" if holiday else "closed_now", queue=label)]
+        if config is not None:
+            sentences.append(spoken.describe_hours(prompts, label, config.hours_for(severity), line.timezone))
+        opening = next_opening(line, queue, now, severity)
+        if opening is not None:
+            sentences.append(spoken.next_opening(prompts, now.astimezone(ZoneInfo(line.timezone)), opening))
+        self._calls.update(state.sid, queue=queue.value, severity=severity.value if severity else "", status="closed")
+        offer = self._alternative(line, queue, severity, now)
+        if offer is None:
+            response = VoiceResponse()
+            for sentence in sentences:
+                say(response, prompts, sentence)
+            return self._goodbye(prompts, response)
+        gather = question(f"closed?offer={offer}", prompts, prompts.raw("yes_words"))
+        for sentence in sentences + [prompts.text("offer_critical" if offer == OFFER_CRITICAL else "offer_technical")]:
+            say(gather, prompts, sentence)
+        response = VoiceResponse()
+        response.append(gather)
+        return self._goodbye(prompts, response)
+
+    @staticmethod
+    def _alternative(line: Line, queue: Queue, severity: Severity | None, now: datetime) -> str | None:
+        if queue is not Queue.TECHNICAL and is_open(line, Queue.TECHNICAL, now):
+            return OFFER_TECHNICAL
+        if queue is Queue.TECHNICAL and severity is not Severity.A and is_open(line, Queue.TECHNICAL, now, Severity.A):
+            return OFFER_CRITICAL
+        return None
+
+    @staticmethod
+    def _goodbye(prompts: Prompts, response: VoiceResponse | None = None) -> VoiceResponse:
+        response = response or VoiceResponse()
+        say(response, prompts, prompts.text("goodbye"))
+        response.hangup()
+        return response
+
+    # -- context ----------------------------------------------------------------
+
+    def _line(self, state: CallState) -> Line:
+        table = self._table()
+        return table.line(state.line) or table.line(table.default_line)
+
+    def _prompts(self, state: CallState) -> Prompts:
+        line = self._line(state)
+        locale = state.language if state.language in line.languages else line.languages[0]
+        return self._catalogues(locale)
+
+    def _now_iso(self) -> str:
+        return self._clock().isoformat()
+
+
+def _all_words(words: dict[str, list[str]]) -> list[str]:
+    return [word for names in words.values() for word in names]

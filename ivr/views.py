@@ -1,0 +1,163 @@
+"""Twilio's voice webhooks: HTTP in, TwiML out.
+
+Thin by design: read Twilio's parameters, hand them to `CallFlow`, return its
+TwiML. Two guards stand around every handler: the signature check (a forged
+request gets 403 and changes nothing) and the catch-all (whatever goes wrong,
+the caller hears an apology and reaches technical support, never Twilio's
+"application error").
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import phonenumbers
+from flask import Blueprint, Response, request
+from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.call_state import StoreUnavailable
+from ivr.flow import MAX_ATTEMPTS
+from runtime.masking import mask_number
+from runtime.services import services
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+
+MAX_FIELD = 256  # longer values are not Twilio's; cut them rather than trip over them
+# Said when even the apology cannot be built: plain, fixed, always valid.
+LAST_RESORT = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response>'
+    '<Say voice="Polly.Amy" language="en-GB">We are sorry, we are having technical difficulties. '
+    "Please hold while we connect you to technical support.</Say>"
+    '<Enqueue waitUrl="hold?lang=en-GB" action="queue-result">technical.en.B</Enqueue></Response>'
+)
+
+
+@dataclass(frozen=True)
+class CallParams:
+    sid: str
+    dialed: str
+    caller: str
+    caller_e164: str
+    digits: str
+    speech: str
+
+
+def call_params() -> CallParams:
+    form = request.form
+    caller = form.get("From", "")[:MAX_FIELD]
+    return CallParams(
+        sid=form.get("CallSid", "")[:64],
+        dialed=form.get("To", "")[:MAX_FIELD],
+        caller=caller,
+        caller_e164=e164_or_blank(caller),
+        digits=form.get("Digits", "")[:32],
+        speech=form.get("SpeechResult", "")[:MAX_FIELD],
+    )
+
+
+def e164_or_blank(raw: str) -> str:
+    """The caller's number in E.164, or "" when withheld ("anonymous") or not a number."""
+    try:
+        numobj = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(numobj):
+        return ""
+    return phonenumbers.format_number(numobj, phonenumbers.PhoneNumberFormat.E164)
+
+
+def twiml(response: VoiceResponse | str) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def attempt() -> int:
+    try:
+        return min(max(int(request.args.get("attempt", "1")), 1), MAX_ATTEMPTS)
+    except ValueError:
+        return 1
+
+
+@bp.before_request
+def check_signature():
+    """Twilio signs the exact URL it requested plus the POST parameters."""
+    settings = services().settings
+    url = request.url
+    if settings.public_base_url:
+        url = settings.public_base_url + (request.full_path if request.query_string else request.path)
+    validator = RequestValidator(services().auth_token)
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    if not validator.validate(url, request.form, request.headers.get("X-Twilio-Signature", ""), algorithm):
+        log.warning("rejected unsigned or forged request to %s", request.path)
+        return Response("invalid Twilio signature\n", status=403, mimetype="text/plain")
+    return None
+
+
+@bp.post("/voice")
+def voice():
+    call = call_params()
+    log.info("call %s from %s to %s", call.sid, mask_number(call.caller_e164), call.dialed)
+    return twiml(services().flow.answer(call.sid, call.dialed, call.caller, call.caller_e164))
+
+
+@bp.post("/<any(language, menu, severity):step>")
+def step(step: str):
+    call = call_params()
+    flow = services().flow
+    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    return twiml(getattr(flow, step)(state, attempt(), call.digits, call.speech))
+
+
+@bp.post("/closed")
+def closed():
+    call = call_params()
+    flow = services().flow
+    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    return twiml(flow.closed_offer(state, request.args.get("offer", ""), call.digits, call.speech))
+
+
+@bp.post("/hold")
+def hold():
+    return twiml(services().flow.hold(
+        request.args.get("lang", "")[:16],
+        _int(request.form.get("QueuePosition")),
+        _int(request.form.get("AvgQueueTime")),
+        _int(request.form.get("QueueTime")),
+    ))
+
+
+@bp.post("/queue-result")
+def queue_result():
+    call = call_params()
+    return twiml(services().flow.queue_result(call.sid, request.form.get("QueueResult", "")[:32]))
+
+
+@bp.post("/status")
+def status():
+    call = call_params()
+    log.info("call %s ended: %s", call.sid, request.form.get("CallStatus", ""))
+    return twiml(services().flow.status(call.sid, request.form.get("CallStatus", "")[:32]))
+
+
+@bp.errorhandler(Exception)
+def apologise(error: Exception):
+    """Any failure inside a webhook: an apology and the technical queue, with status 200."""
+    if isinstance(error, StoreUnavailable):
+        log.error("Redis unavailable during %s: %s", request.path, error)
+    else:
+        log.exception("webhook %s failed", request.path)
+    try:
+        call = call_params()
+        return twiml(services().flow.apology(call.dialed, call.caller))
+    except Exception:  # the apology itself failed: fall back to fixed TwiML
+        log.exception("apology for %s failed", request.path)
+        return twiml(LAST_RESORT)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int((value or "0")[:12])
+    except ValueError:
+        return 0

@@ -1,0 +1,96 @@
+"""Is a queue staffed at an instant, and when will it next be?
+
+Hours are wall-clock times in the line's zone, so every answer is worked out
+there; instants are compared as instants (in UTC), never as wall-clock times,
+which repeat when clocks go back and are skipped when they go forward.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Iterator, Mapping
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from routing.model import QUEUES_CLOSED_ON_HOLIDAYS, Line, Queue, Severity, WeeklyHours
+
+SEARCH_DAYS = 400
+HOLIDAY_LANGUAGE = "en_US"
+
+
+def is_open(line: Line, queue: Queue, at: datetime, severity: Severity | None = None) -> bool:
+    """Whether `queue` on `line` takes calls at the aware instant `at`."""
+    config = line.queue(queue)
+    return config is not None and _open(line, queue, config.hours_for(severity), _local(line, at))
+
+
+def next_opening(line: Line, queue: Queue, at: datetime, severity: Severity | None = None) -> datetime | None:
+    """`at` in the line's zone if open then, else the first later instant it opens.
+
+    None when the line lacks the queue or the queue does not open within SEARCH_DAYS.
+    """
+    config = line.queue(queue)
+    if config is None:
+        return None
+    hours = config.hours_for(severity)
+    local = _local(line, at)
+    if _open(line, queue, hours, local):
+        return local
+    if not hours.intervals:
+        return None
+    zone = local.tzinfo
+    for offset in range(SEARCH_DAYS + 1):
+        day = local.date() + timedelta(days=offset)
+        for candidate in sorted(_candidates(day, hours, zone)):
+            if candidate > at and _open(line, queue, hours, candidate.astimezone(zone)):
+                return candidate.astimezone(zone)
+    return None
+
+
+def holiday_name(line: Line, at: datetime, language: str = HOLIDAY_LANGUAGE) -> str | None:
+    """The public holiday on the line's local date at `at`, named in `language`
+    (a `holidays` locale such as "en_US" or "sv"; unknown ones give the local name)."""
+    local = _local(line, at)
+    if line.holiday_country is None:
+        return None
+    return _holidays(line.holiday_country, local.year, language).get(local.date())
+
+
+def _local(line: Line, at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"expected a timezone-aware datetime, got {at!r}")
+    return at.astimezone(ZoneInfo(line.timezone))
+
+
+def _open(line: Line, queue: Queue, hours: WeeklyHours, local: datetime) -> bool:
+    if queue in QUEUES_CLOSED_ON_HOLIDAYS and holiday_name(line, local) is not None:
+        return False
+    minute = local.hour * 60 + local.minute
+    weekday = local.weekday()
+    return any(i.weekday == weekday and i.start <= minute < i.end for i in hours.intervals)
+
+
+def _candidates(day: date, hours: WeeklyHours, zone: ZoneInfo) -> Iterator[datetime]:
+    """UTC instants on local `day` at which the queue may open: every reading of
+    each opening time, and any change of UTC offset (which can skip into or
+    repeat an opening)."""
+    for interval in hours.intervals:
+        if interval.weekday == day.weekday():
+            wall = datetime.combine(day, time(*divmod(interval.start, 60)), tzinfo=zone)
+            yield from (wall.replace(fold=fold).astimezone(timezone.utc) for fold in (0, 1))
+    first = int(datetime.combine(day, time(), tzinfo=zone).timestamp())
+    last = int(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).timestamp())
+    offset = datetime.fromtimestamp(first, zone).utcoffset()
+    if datetime.fromtimestamp(last, zone).utcoffset() != offset:
+        while last - first > 1:
+            middle = (first + last) // 2
+            first, last = (middle, last) if datetime.fromtimestamp(middle, zone).utcoffset() == offset else (first, middle)
+        yield datetime.fromtimestamp(last, timezone.utc)
+
+
+@lru_cache(maxsize=512)
+def _holidays(country: str, year: int, language: str) -> Mapping[date, str]:
+    """The country's public holidays in `year`; building them is slow, so they are cached."""
+    return MappingProxyType(dict(holidays.country_holidays(country, years=year, language=language)))

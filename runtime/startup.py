@@ -1,0 +1,27 @@
+"""`python app.py`: start the router and tell the developer what it is running on."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from runtime.services import EXTENSION
+
+
+def main(create_app: Callable[[], Flask]) -> None:
+    app = create_app()
+    services = app.extensions[EXTENSION]
+    settings = services.settings
+    base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+    print(f"support router: {len(services.table.lines)} lines from {settings.countries_file}")
+    for line in services.table.lines:
+        print(f"  {line.id:4} {line.name}: {', '.join(line.numbers)} ({', '.join(line.languages)})")
+    if services.redis_embedded:
+        print(f"redis: embedded, data in {settings.embedded_redis_file.parent} (set REDIS_URL to use a server)")
+    else:
+        print("redis: REDIS_URL")
+    if services.token_is_development:
+        print(f"twilio: no TWILIO_AUTH_TOKEN; webhooks must be signed with the development token in {settings.dev_token_file}")
+        print("        try a call: python -m ivr.simulate --to +46201605899 --from +46701234567")
+    print(f"voice webhook: {base}/ivr/voice   status callback: {base}/ivr/status")
+    app.run(host=settings.host, port=settings.port, threaded=True)
