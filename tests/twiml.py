@@ -1,0 +1,39 @@
+"""Reading TwiML the way Twilio does, for precise assertions: verbs in order,
+with their attributes and text, nested verbs under their parent."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from twilio.request_validator import RequestValidator
+
+
+@dataclass
+class Verb:
+    name: str
+    attrs: dict[str, str]
+    text: str
+    children: list["Verb"] = field(default_factory=list)
+
+    def says(self) -> list[str]:
+        return [child.text for child in self.children if child.name == "Say"]
+
+
+def parse(body: str | bytes) -> list[Verb]:
+    root = ET.fromstring(body)
+    assert root.tag == "Response", f"root is {root.tag}, not Response"
+    return [_verb(element) for element in root]
+
+
+def _verb(element: ET.Element) -> Verb:
+    return Verb(element.tag, dict(element.attrib), (element.text or "").strip(), [_verb(child) for child in element])
+
+
+def names(verbs: list[Verb]) -> list[str]:
+    return [verb.name for verb in verbs]
+
+
+def signed_post(client, path: str, params: dict[str, str], token: str, base: str = "http://localhost"):
+    """POST as Twilio does: form parameters, signed over the exact URL."""
+    signature = RequestValidator(token).compute_signature(base + path, params)
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature}, base_url=base)
