@@ -7,11 +7,16 @@ from datetime import datetime, timezone
 
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 
 from app import create_app
 from runtime.redis_connection import client_options
 from runtime.settings import Settings
 from tests.redis_process import RedisProcess
+
+# Property tests explore the same examples on every run: CI is deterministic.
+hypothesis_settings.register_profile("deterministic", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("deterministic")
 
 TWILIO_TOKEN = "test-twilio-auth-token"
 SETTING_NAMES = (
