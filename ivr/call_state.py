@@ -37,7 +37,10 @@ class CallState:
     ended_at: str = ""
 
     @classmethod
-    def from_hash(cls, data: dict[str, str]) -> "CallState":
+    def from_hash(cls, data: dict[str, str]) -> "CallState | None":
+        """None for a partial record (an update that outlived its call): treat as lost."""
+        if not data.get("sid") or not data.get("line"):
+            return None
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
 
@@ -52,7 +55,7 @@ class CallStore:
             data = self._redis.hgetall(KEY_PREFIX + sid)
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
-        return CallState.from_hash(data) if data else None
+        return CallState.from_hash(data)
 
     def put(self, state: CallState) -> None:
         self._write(state.sid, asdict(state), self._ttl)

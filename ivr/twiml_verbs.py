@@ -44,7 +44,7 @@ class Document:
 
 
 class ProtocolError(Exception):
-    """The server broke the TwiML contract; Twilio would log an error and drop the call."""
+    """The server broke the TwiML contract: on Twilio the caller would hear "an application error"."""
 
 
 class _Ended(Exception):
@@ -101,7 +101,9 @@ class Interpreter:
             raise ProtocolError(f"{url} did not answer well-formed XML ({exc})") from exc
         if root.tag != "Response":
             raise ProtocolError(f"{url} answered <{root.tag}>, not a <Response>")
-        for verb in root:  # Twilio checks the whole document before it plays any of it
+        # Checked whole before any of it plays: a broken verb fails every path through the
+        # document, not only the path a test happens to take.
+        for verb in root:
             if verb.tag not in context.verbs:
                 raise ProtocolError(f"<{verb.tag}> is not a verb Twilio plays in {context.name} ({url})")
             for nested in verb if verb.tag == "Gather" else ():
@@ -193,7 +195,9 @@ class Interpreter:
         raise _Ended("dialed")
 
     def _enqueue(self, verb: ET.Element, doc: Document) -> Document | None:
-        name, workflow = (verb.text or "").strip(), verb.get("workflowSid", "")
+        # The name may stand before or after a nested <Task>: XML keeps the latter as the Task's tail.
+        name = ((verb.text or "") + "".join(child.tail or "" for child in verb)).strip()
+        workflow = verb.get("workflowSid", "")
         if not (name or workflow) or len(name) > 64:
             raise ProtocolError(f"<Enqueue> needs a queue name of 1-64 characters or a workflowSid, got {name!r}")
         action = _resolve(doc, verb.get("action"), "<Enqueue action>") if verb.get("action") else None
@@ -204,7 +208,8 @@ class Interpreter:
         queue = {"QueueSid": "QU" + secrets.token_hex(16)}
         for cycle in range(self._hold_cycles if wait_url else 0):
             queue["QueueTime"] = str(cycle * HOLD_SECONDS)
-            wait = {**queue, "QueuePosition": "1", "AvgQueueTime": "120", "CurrentQueueSize": "1", "MaxQueueSize": "1000"}
+            wait = {**queue, "QueuePosition": "1", "CurrentQueueSize": "1", "AvgQueueTime": "120"}
+            wait["MaxQueueSize"] = "1000"  # Twilio's default queue size
             self.seconds += HOLD_SECONDS
             try:
                 self._play_from(self._load(wait_url, wait_method, wait, WAIT))

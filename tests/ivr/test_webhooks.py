@@ -245,3 +245,14 @@ def test_an_unexpected_error_still_gives_valid_twiml(client, app, monkeypatch):
     response = post(client, "/ivr/menu?attempt=1", {**UK, "Digits": "1"})
     assert response.status_code == 200
     assert names(parse(response.data)) == ["Say", "Enqueue"]
+
+
+def test_a_partial_call_record_counts_as_lost_and_is_rebuilt(client, redis_client):
+    """A record holding only a late update (no line) does not break the next webhook."""
+    redis_client.hset(f"call:{SID}", mapping={"status": "completed"})
+    verbs = parse(post(client, "/ivr/menu?attempt=1", {**UK, "Digits": "3"}).data)
+    assert [(verb.name, verb.text) for verb in verbs] == [
+        ("Say", "Thank you. Connecting you to sales. Please have your account details ready."),
+        ("Enqueue", "presales.en"),
+    ]
+    assert redis_client.hget(f"call:{SID}", "line") == "GB"
