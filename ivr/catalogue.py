@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from routing.yaml_loader import load_yaml
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 REFERENCE = "en"
@@ -43,6 +43,8 @@ class Prompts:
         """The sentence at `key` (dots walk into mappings), placeholders filled."""
         template = self.raw(key)
         sentence = template.format(**values) if values else template
+        if sentence.endswith(".."):  # "at 9 a.m." closing a sentence keeps one full stop
+            sentence = sentence[:-1]
         return sentence[:1].upper() + sentence[1:]
 
     def raw(self, key: str):
@@ -80,7 +82,7 @@ class Catalogues:
 
 
 def load_catalogues(folder: Path = PROMPTS_DIR) -> Catalogues:
-    by_language = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))}
+    by_language = {path.stem: load_yaml(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))}
     if REFERENCE not in by_language:
         raise CatalogueError(f"no {REFERENCE}.yaml in {folder}")
     reference = _shape(by_language[REFERENCE])
@@ -94,12 +96,23 @@ def load_catalogues(folder: Path = PROMPTS_DIR) -> Catalogues:
         for key in sorted(reference.keys() & shape.keys()):
             if not shape[key] <= reference[key]:
                 problems.append(f"{language}.yaml: {key} uses {sorted(shape[key] - reference[key])}, unknown to English")
+        for key, words in _word_lists(data):
+            if not all(isinstance(word, str) for word in words):
+                problems.append(f"{language}.yaml: {key} has an entry that is not text: quote it")
         for locale, voice in (data.get("voices") or {}).items():
             if primary_language(locale) != language or set(voice or ()) != {"voice", "say", "speech"}:
                 problems.append(f"{language}.yaml: voices.{locale} needs voice, say and speech for a {language} locale")
     if problems:
         raise CatalogueError("prompt catalogues are inconsistent:\n  " + "\n  ".join(problems))
     return Catalogues(by_language)
+
+
+def _word_lists(data: dict, prefix: str = ""):
+    for key, value in data.items():
+        if isinstance(value, dict):
+            yield from _word_lists(value, f"{prefix}{key}.")
+        elif isinstance(value, list):
+            yield f"{prefix}{key}", value
 
 
 def _shape(data: dict, prefix: str = "") -> dict[str, frozenset]:

@@ -1,15 +1,22 @@
 """`python app.py`: start the router and tell the developer what it is running on."""
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from flask import Flask
 
+from ivr.catalogue import CatalogueError
+from routing.table import TableError
 from runtime.services import EXTENSION
 
 
 def main(create_app: Callable[[], Flask]) -> None:
-    app = create_app()
+    try:
+        app = create_app()
+    except (TableError, CatalogueError, OSError) as exc:
+        print(f"support router cannot start:\n{exc}", file=sys.stderr)
+        sys.exit(2)
     services = app.extensions[EXTENSION]
     settings = services.settings
     base = settings.public_base_url or f"http://{settings.host}:{settings.port}"

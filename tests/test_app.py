@@ -1,0 +1,137 @@
+"""The router as a process: `python app.py` started for real, as a new user would."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from ivr.twilio_player import CallPlayer, http_transport
+from runtime.settings import Settings
+from tests.conftest import TWILIO_TOKEN
+from tests.twiml import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = "http://router.test"  # the address a load balancer would publish
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def router(port: int, **env: str):
+    """`python app.py` on `port`, until the block ends (Ctrl-C, as a developer stops it)."""
+    environment = {**os.environ, "PORT": str(port), "LOG_LEVEL": "WARNING", **env}
+    process = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=environment,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            except urllib.error.HTTPError:
+                break  # it answers (404 at /): up
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"router did not start:\n{process.stdout.read()}")
+                time.sleep(0.05)
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def round_robin(ports: list[int], served: list[int]):
+    """A load balancer: each request goes to the next process in turn."""
+    inner = http_transport()
+
+    def post(url, params, headers, method="POST"):
+        port = ports[len(served) % len(ports)]
+        served.append(port)
+        return inner(url.replace(PUBLIC, f"http://127.0.0.1:{port}"), params, headers, method=method)
+
+    return post
+
+
+def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, redis_client, tmp_path):
+    """Every other webhook goes to the other process; the call still ends in the chosen queue and language."""
+    ports = [free_port(), free_port()]
+    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "PUBLIC_BASE_URL": PUBLIC, "INSTANCE_DIR": str(tmp_path)}
+    served: list[int] = []
+    with router(ports[0], **env), router(ports[1], **env):
+        transcript = CallPlayer(
+            transport=round_robin(ports, served), auth_token=TWILIO_TOKEN, base_url=PUBLIC,
+            to="+46201605899", from_="+46701234567", answers=["2", "1", "1"],
+        ).play()
+    assert transcript.errors == []
+    assert (transcript.outcome, transcript.queue) == ("queued", "technical.en.A")
+    assert set(served) == set(ports) and len(served) >= 5
+    assert "Thank you. Connecting you to technical support. Please have your account details ready." in transcript.said()
+
+
+def test_python_app_py_keeps_call_state_in_an_embedded_redis_across_a_restart(tmp_path):
+    """No REDIS_URL: the language chosen before a restart is still the call's language after it."""
+    port = free_port()
+    env = {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "INSTANCE_DIR": str(tmp_path)}
+    base = f"http://127.0.0.1:{port}"
+    sid = "CA" + "5" * 32
+    with router(port, **env):
+        first = CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=base, call_sid=sid,
+                           to="+46201605899", from_="+46701234567", answers=["2"], max_requests=2).play()
+    assert "For technical support, press 1. For billing and subscriptions, press 2. For sales, press 3. Or say what you need." in first.said()
+    assert (tmp_path / "redis").is_dir()
+    with router(port, **env):
+        params = {"CallSid": sid, "To": "+46201605899", "From": "+46701234567", "Digits": "1"}
+        url = f"{base}/ivr/menu?attempt=1"
+        request = urllib.request.Request(url, data=urllib.parse.urlencode(params).encode(), method="POST")
+        request.add_header("X-Twilio-Signature", RequestValidator(TWILIO_TOKEN).compute_signature(url, params))
+        body = urllib.request.urlopen(request, timeout=5).read()
+    assert parse(body)[0].attrs["language"] == "en-GB"  # rebuilt state would have said sv-SE
+
+
+def test_without_a_twilio_token_the_router_makes_a_development_token_and_still_checks_signatures(tmp_path):
+    """No TWILIO_AUTH_TOKEN: the printed hint names the token file; unsigned calls get 403."""
+    port = free_port()
+    with router(port, INSTANCE_DIR=str(tmp_path)) as process:
+        token = Settings(instance_dir=str(tmp_path)).dev_token_file.read_text().strip()
+        unsigned = urllib.request.Request(f"http://127.0.0.1:{port}/ivr/voice", data=b"CallSid=CA1", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(unsigned, timeout=5)
+        transcript = CallPlayer(transport=http_transport(), auth_token=token, base_url=f"http://127.0.0.1:{port}",
+                                to="+448000326417", from_="+447700900123", answers=["1", "1"]).play()
+    assert refused.value.code == 403
+    assert transcript.queue == "technical.en.A"
+    assert oct((tmp_path / "twilio-dev-token").stat().st_mode & 0o777) == "0o600"
+    output = process.stdout.read()
+    assert "twilio-dev-token" in output and token not in output
+
+
+def test_a_bad_country_table_stops_start_up_naming_entry_and_field(tmp_path):
+    """An unknown time zone: the process exits non-zero and says where the fault is."""
+    table = (ROOT / "config" / "countries.yaml").read_text().replace("Europe/Stockholm", "Europe/Stockholmm", 1)
+    (tmp_path / "bad.yaml").write_text(table)
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=30,
+        env={**os.environ, "COUNTRIES_FILE": str(tmp_path / "bad.yaml"), "INSTANCE_DIR": str(tmp_path), "PORT": str(free_port())},
+    )
+    assert result.returncode == 2
+    assert "SE.timezone" in result.stderr
+    assert "Traceback" not in result.stderr
