@@ -11,12 +11,10 @@ from dataclasses import asdict, dataclass, fields
 
 import redis
 
+from runtime.redis_connection import StoreUnavailable
+
 KEY_PREFIX = "call:"
 CLOSED_TTL_SECONDS = 15 * 60  # late webhooks after the status callback still find the record
-
-
-class StoreUnavailable(RuntimeError):
-    """Redis did not answer; the caller must not notice beyond an apology."""
 
 
 @dataclass
@@ -31,6 +29,12 @@ class CallState:
     severity: str = ""
     queue_name: str = ""
     status: str = "ivr"  # ivr -> queued -> (left | ended)
+    org: str = ""  # the organisation's account number, once known
+    org_name: str = ""
+    plan: str = ""
+    verified: str = ""  # "yes", "no", or "partner" (sent to its partner)
+    verified_by: str = ""  # "registered-phone", "sms" or "email"
+    channel: str = ""  # where the last code went: "sms:+46...", "email:..."
     queue_result: str = ""
     started_at: str = ""
     enqueued_at: str = ""

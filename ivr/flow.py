@@ -14,13 +14,15 @@ from zoneinfo import ZoneInfo
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import spoken
-from ivr.call_state import CallState, CallStore, StoreUnavailable
+from ivr.call_state import CallState, CallStore
 from ivr.catalogue import Catalogues, Prompts
 from ivr.choices import choose
 from ivr.twiml import asked, question, say
+from ivr.verification_flow import VerificationFlow, VerificationParts
 from routing.hours import holiday_name, is_open, next_opening
 from routing.lookup import line_for
 from routing.model import HIGHEST_SEVERITY, QUEUES_CLOSED_ON_HOLIDAYS, Line, Queue, Severity, Table
+from runtime.redis_connection import StoreUnavailable
 from routing.queues import estimated_wait_seconds, minutes_to_say, queue_language, queue_name
 
 MAX_ATTEMPTS = 3  # the first question and at most two re-prompts
@@ -35,12 +37,16 @@ QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
 class CallFlow:
     def __init__(self, *, table: Callable[[], Table], catalogues: Catalogues, calls: CallStore,
-                 clock: Callable[[], datetime], hold_music_url: str):
+                 clock: Callable[[], datetime], hold_music_url: str, verification: VerificationParts):
         self._table = table
         self._catalogues = catalogues
         self._calls = calls
         self._clock = clock
         self._hold_music_url = hold_music_url
+        self.verification = VerificationFlow(
+            directory=verification.directory, codes=verification.codes, senders=verification.senders,
+            audit=verification.audit, calls=calls, enqueue=self._enqueue_chosen, presales=self._presales,
+        )
 
     # -- webhooks -----------------------------------------------------------
 
@@ -72,7 +78,7 @@ class CallFlow:
         return self._menu_question(self._catalogues(locale), 1)
 
     def menu(self, state: CallState, attempt: int, digits: str, speech: str) -> VoiceResponse:
-        prompts = self._prompts(state)
+        prompts = self.prompts(state)
         chosen = choose(digits, speech, MENU_KEYS, prompts.raw("menu_words"))
         if chosen is None and attempt < MAX_ATTEMPTS:
             return self._menu_question(prompts, attempt + 1, lead=self._lead(prompts, digits, speech))
@@ -83,7 +89,7 @@ class CallFlow:
         return self._hours_check(state, prompts, queue, HIGHEST_SEVERITY.get(queue))
 
     def severity(self, state: CallState, attempt: int, digits: str, speech: str) -> VoiceResponse:
-        prompts = self._prompts(state)
+        prompts = self.prompts(state)
         chosen = choose(digits, speech, SEVERITY_KEYS, prompts.raw("severity_words"))
         if chosen is None and attempt < MAX_ATTEMPTS:
             return self._severity_question(prompts, attempt + 1, lead=self._lead(prompts, digits, speech))
@@ -92,7 +98,7 @@ class CallFlow:
 
     def closed_offer(self, state: CallState, offer: str, digits: str, speech: str) -> VoiceResponse:
         """The caller's answer to "technical support is open instead: press 1"."""
-        prompts = self._prompts(state)
+        prompts = self.prompts(state)
         accepted = choose(digits, speech, {"1": offer}, {offer: prompts.raw("yes_words")})
         if accepted == OFFER_CRITICAL:
             return self._hours_check(state, prompts, Queue.TECHNICAL, Severity.A)
@@ -132,7 +138,7 @@ class CallFlow:
         except StoreUnavailable:
             state = None
         if result in QUEUE_FAILURES:
-            prompts = self._prompts(state) if state else self._catalogues(FALLBACK_LOCALE)
+            prompts = self.prompts(state) if state else self._catalogues(FALLBACK_LOCALE)
             say(response, prompts, prompts.text("queue_failed"))
         response.hangup()
         return response
@@ -211,8 +217,20 @@ class CallFlow:
         return self._closed(state, line, prompts, queue, severity, now)
 
     def _admit(self, state: CallState, line: Line, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
-        """The queue is open: this is where caller verification plugs in before the queue."""
-        return self._enqueue(state, line, prompts, queue, severity)
+        """The queue is open: presales callers go straight in, others are verified first."""
+        if queue is Queue.PRESALES:
+            return self._enqueue(state, line, prompts, queue, severity)
+        state.queue, state.severity = queue.value, severity.value if severity else ""
+        self._calls.update(state.sid, queue=state.queue, severity=state.severity)
+        return self.verification.admit(state, prompts)
+
+    def _enqueue_chosen(self, state: CallState, prompts: Prompts) -> VoiceResponse:
+        """Verification is over: queue the caller where they chose before it began."""
+        severity = Severity(state.severity) if state.severity else None
+        return self._enqueue(state, self._line(state), prompts, Queue(state.queue or DEFAULT_QUEUE.value), severity)
+
+    def _presales(self, state: CallState, prompts: Prompts) -> VoiceResponse:
+        return self._hours_check(state, prompts, Queue.PRESALES, None)
 
     def _enqueue(self, state: CallState, line: Line, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
         agents_locale = queue_language(line, queue, prompts.locale)
@@ -282,7 +300,7 @@ class CallFlow:
         table = self._table()
         return table.line(state.line) or table.line(table.default_line)
 
-    def _prompts(self, state: CallState) -> Prompts:
+    def prompts(self, state: CallState) -> Prompts:
         line = self._line(state)
         locale = state.language if state.language in line.languages else line.languages[0]
         return self._catalogues(locale)

@@ -14,13 +14,16 @@ def say(verb: VoiceResponse | Gather, prompts: Prompts, text: str) -> None:
     verb.say(text, voice=prompts.voice.name, language=prompts.voice.say_language)
 
 
-def question(action: str, prompts: Prompts, hints: list[str], speech: bool = True) -> Gather:
-    """One key (or a spoken answer) posted to `action`; silence falls through to the next verb."""
+def question(action: str, prompts: Prompts, hints: list[str], speech: bool = True, digits: int | None = 1) -> Gather:
+    """Keys (or a spoken answer) posted to `action`; silence falls through to the next verb.
+
+    `digits=None` takes any number of keys ended by # (an account number).
+    """
     return Gather(
         input="dtmf speech" if speech else "dtmf",
         action=action,
         method="POST",
-        num_digits=1,
+        num_digits=digits,
         timeout=GATHER_TIMEOUT_SECONDS,
         speech_timeout="auto" if speech else None,
         language=prompts.voice.speech_language if speech else None,

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, request
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.call_state import StoreUnavailable
+from runtime.redis_connection import StoreUnavailable
 from ivr.flow import MAX_ATTEMPTS
 from runtime.masking import mask_number
 from runtime.services import services
@@ -108,6 +108,23 @@ def step(step: str):
     flow = services().flow
     state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
     return twiml(getattr(flow, step)(state, attempt(), call.digits, call.speech))
+
+
+@bp.post("/<any('verify-account', 'verify-pick', 'verify-channel', 'verify-code'):step>")
+def verify(step: str):
+    call = call_params()
+    flow = services().flow
+    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    handler = getattr(flow.verification, step.removeprefix("verify-"))
+    return twiml(handler(state, flow.prompts(state), attempt(), call.digits))
+
+
+@bp.post("/partner")
+def partner():
+    call = call_params()
+    flow = services().flow
+    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    return twiml(flow.verification.partner(state, flow.prompts(state), call.digits))
 
 
 @bp.post("/closed")

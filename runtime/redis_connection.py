@@ -18,6 +18,11 @@ from redis.retry import Retry
 from runtime.settings import Settings
 
 
+class StoreUnavailable(RuntimeError):
+    """Redis did not answer. Raised in place of redis' own errors wherever we
+    touch Redis, so the IVR can apologise and route on instead of failing."""
+
+
 def client_options(timeout: float) -> dict:
     """Fail fast; one immediate retry rides over a restarted server."""
     return {

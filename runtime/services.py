@@ -14,11 +14,16 @@ from flask import current_app
 from ivr.call_state import CallStore
 from ivr.catalogue import Catalogues, load_catalogues
 from ivr.flow import CallFlow
+from ivr.verification_flow import VerificationParts
 from routing.model import Table
 from routing.table import TableError, load_table
 from runtime.redis_connection import open_redis
 from runtime.settings import Settings
 from runtime.twilio_token import development_token
+from verification.audit import AuditLog
+from verification.codes import CodeBook, CodePolicy
+from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender
+from verification.directory import Directory
 
 EXTENSION = "support_router"
 
@@ -37,6 +42,11 @@ class Services:
     clock: Callable[[], datetime]
     auth_token: str
     token_is_development: bool
+    directory: Directory
+    codes: CodeBook
+    audit: AuditLog
+    outbox: Outbox
+    senders: dict[str, Sender]
     redis_embedded: bool = False
 
 
@@ -54,6 +64,14 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     client = overrides.get("redis") or open_redis(settings)
     calls = CallStore(client, settings.call_ttl)
     token = settings.twilio_auth_token or development_token(settings.dev_token_file)
+    outbox = Outbox(client)
+    senders = build_senders(settings, outbox)
+    verification = VerificationParts(
+        directory=Directory(client),
+        codes=CodeBook(client, clock, settings.code_secret, code_policy(settings)),
+        senders=senders,
+        audit=AuditLog(client, clock),
+    )
     return Services(
         settings=settings,
         redis=client,
@@ -61,12 +79,42 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         catalogues=catalogues,
         flow=CallFlow(
             table=lambda: table, catalogues=catalogues, calls=calls, clock=clock,
-            hold_music_url=settings.hold_music_url,
+            hold_music_url=settings.hold_music_url, verification=verification,
         ),
         clock=clock,
         auth_token=token,
         token_is_development=not settings.twilio_auth_token,
+        directory=verification.directory,
+        codes=verification.codes,
+        audit=verification.audit,
+        outbox=outbox,
+        senders=senders,
         redis_embedded="redis" not in overrides and not settings.redis_url,
+    )
+
+
+def build_senders(settings: Settings, outbox: Outbox) -> dict[str, Sender]:
+    """SMTP and Twilio SMS where configured; the local outbox for whichever is not."""
+    email: Sender = outbox
+    if settings.smtp_host:
+        email = SmtpSender(
+            host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from, user=settings.smtp_user,
+            password=settings.smtp_password, starttls=settings.smtp_starttls, timeout=settings.delivery_timeout,
+        )
+    sms: Sender = outbox
+    if settings.twilio_account_sid and settings.twilio_sms_from and settings.twilio_auth_token:
+        sms = TwilioSmsSender(
+            settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_sms_from,
+            api_base=settings.twilio_api_url, timeout=settings.delivery_timeout,
+        )
+    return {"email": email, "sms": sms}
+
+
+def code_policy(settings: Settings) -> CodePolicy:
+    return CodePolicy(
+        lifetime_seconds=settings.code_lifetime, max_attempts=settings.code_max_attempts,
+        per_org=settings.code_limit_per_org, org_window_seconds=settings.code_org_window,
+        per_caller=settings.code_limit_per_caller, caller_window_seconds=settings.code_caller_window,
     )
 
 

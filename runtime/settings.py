@@ -17,6 +17,10 @@ DEFAULT_COUNTRIES_FILE = str(PROJECT_ROOT / "config" / "countries.yaml")
 DEFAULT_INSTANCE_DIR = str(PROJECT_ROOT / "instance")
 DEFAULT_CALL_TTL_SECONDS = 4 * 60 * 60
 DEFAULT_REDIS_TIMEOUT_SECONDS = 0.25
+DEFAULT_SMTP_PORT = 25
+DEFAULT_SMTP_FROM = "support@localhost"
+DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
+DEFAULT_DELIVERY_TIMEOUT_SECONDS = 5.0
 # Twilio's own hold music, served from its public bucket.
 DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3"
 
@@ -34,6 +38,24 @@ class Settings:
     call_ttl: int = DEFAULT_CALL_TTL_SECONDS
     hold_music_url: str = DEFAULT_HOLD_MUSIC_URL
     log_level: str = "INFO"
+    admin_token: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = DEFAULT_SMTP_PORT
+    smtp_from: str = DEFAULT_SMTP_FROM
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    twilio_account_sid: str | None = None
+    twilio_sms_from: str | None = None
+    twilio_api_url: str = DEFAULT_TWILIO_API_URL
+    delivery_timeout: float = DEFAULT_DELIVERY_TIMEOUT_SECONDS
+    code_secret: str | None = None
+    code_lifetime: int = 600
+    code_max_attempts: int = 3
+    code_limit_per_org: int = 3
+    code_org_window: int = 15 * 60
+    code_limit_per_caller: int = 3
+    code_caller_window: int = 60 * 60
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -55,6 +77,24 @@ class Settings:
             call_ttl=int(get("CALL_TTL", DEFAULT_CALL_TTL_SECONDS)),
             hold_music_url=get("HOLD_MUSIC_URL", DEFAULT_HOLD_MUSIC_URL),
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            admin_token=get("ADMIN_TOKEN", None),
+            smtp_host=get("SMTP_HOST", None),
+            smtp_port=int(get("SMTP_PORT", DEFAULT_SMTP_PORT)),
+            smtp_from=get("SMTP_FROM", DEFAULT_SMTP_FROM),
+            smtp_user=get("SMTP_USER", None),
+            smtp_password=get("SMTP_PASSWORD", None),
+            smtp_starttls=get("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID", None),
+            twilio_sms_from=get("TWILIO_SMS_FROM", None),
+            twilio_api_url=get("TWILIO_API_URL", DEFAULT_TWILIO_API_URL),
+            delivery_timeout=float(get("DELIVERY_TIMEOUT", DEFAULT_DELIVERY_TIMEOUT_SECONDS)),
+            code_secret=get("CODE_SECRET", None),
+            code_lifetime=int(get("CODE_LIFETIME", 600)),
+            code_max_attempts=int(get("CODE_MAX_ATTEMPTS", 3)),
+            code_limit_per_org=int(get("CODE_LIMIT_PER_ORG", 3)),
+            code_org_window=int(get("CODE_ORG_WINDOW", 15 * 60)),
+            code_limit_per_caller=int(get("CODE_LIMIT_PER_CALLER", 3)),
+            code_caller_window=int(get("CODE_CALLER_WINDOW", 60 * 60)),
         )
 
     @property

@@ -87,3 +87,23 @@ def client(app):
 @pytest.fixture
 def project_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+CONTOSO = {
+    "name": "Contoso", "registered_phones": ["+46701234567", "+447911123456"],
+    "registered_emails": ["jane.doe@contoso.com"], "purchased_via": "direct", "plan": "standard",
+}
+
+
+@pytest.fixture
+def register(app):
+    """Put organisations on the directory, as the admin API would."""
+    from runtime.services import EXTENSION
+    from verification.organisations import parse_organisation
+
+    def put(account_number: str, **fields):
+        organisation = parse_organisation(account_number, fields)
+        app.extensions[EXTENSION].directory.put(organisation)
+        return organisation
+
+    return put

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr.twilio_player import CallPlayer, flask_transport
-from tests.conftest import TWILIO_TOKEN
+from tests.conftest import CONTOSO, TWILIO_TOKEN
 
 
 def call(client, to, from_, answers, hold_cycles=1):
@@ -31,7 +31,7 @@ def at(clock, local: str, zone: str) -> None:
         ("+46201605899", "+46701234567", ["1", "1", "1"], "technical.sv.A", "Välkommen till supporten."),
         ("+611800197503", "+61412345678", ["2"], "billing.en.B", "Welcome to support."),
         ("+18008659408", "+14165550123", ["2", "1", "2"], "technical.fr.B", "Welcome to support."),
-        ("+448000326417", "+447700900123", ["3"], "presales.en", "Welcome to support."),
+        ("+448000326417", "+447911123456", ["3"], "presales.en", "Welcome to support."),
         ("+498005892330", "+4915123456789", ["1", "2"], "billing.de.B", "Willkommen beim Support."),
         ("+4969380789305", "+4915123456789", ["1", "1", "3"], "technical.de.C", "Willkommen beim Support."),
         ("+4969380789305", "+4791234567", ["1", "3"], "presales.en", "Welcome to support."),
@@ -52,8 +52,9 @@ def test_every_seed_line_takes_a_caller_from_ring_to_queue(client, clock, to, fr
     assert transcript.said()[0] == first_words
 
 
-def test_a_caller_who_knows_what_they_want_is_queued_within_three_choices(client):
-    """Sweden, technical, critical: three key presses, the third ending the questions."""
+def test_a_caller_who_knows_what_they_want_is_queued_within_three_choices(client, register):
+    """A registered caller in Sweden: English, technical, critical; three key presses and queued."""
+    register("100200", **CONTOSO)
     transcript = call(client, "+46201605899", "+46701234567", ["2", "1", "1"])
     gathers = [event for event in transcript.events if event.kind == "gather"]
     assert len(gathers) == 3
@@ -61,10 +62,10 @@ def test_a_caller_who_knows_what_they_want_is_queued_within_three_choices(client
 
 
 def test_a_silent_caller_is_reprompted_twice_per_question_then_defaulted_to_a_person(client):
-    """Nothing pressed at all: three offers of languages, three menus, three severities, then technical B."""
-    transcript = call(client, "+46201605899", "+46701234567", [])
+    """Nothing pressed at all: each question (language, menu, severity, account) asked three times, then technical B."""
+    transcript = call(client, "+46201605899", "+46709999999", [])
     said = transcript.said()
-    assert said.count("Förlåt, jag hörde ingenting.") == 6  # two re-prompts for each of the three questions
+    assert said.count("Förlåt, jag hörde ingenting.") == 8  # two re-prompts for each of the four questions
     assert said.count("For English, press 2.") == 3
     assert transcript.queue == "technical.sv.B"
 
@@ -94,7 +95,7 @@ def test_billing_is_open_until_the_last_minute_on_friday(client, clock):
 def test_a_caller_offered_technical_support_when_billing_is_closed_can_take_it(client, clock):
     """Saturday: billing closed; pressing 1 at the offer leads on to severity and the technical queue."""
     at(clock, "2026-11-28 11:00", "Europe/London")
-    transcript = call(client, "+448000326417", "+447700900123", ["2", "1", "2"])
+    transcript = call(client, "+448000326417", "+447911123456", ["2", "1", "2"])
     assert transcript.queue == "technical.en.B"
 
 
@@ -186,12 +187,12 @@ def test_a_withheld_caller_id_is_served_like_any_other(client):
 
 def test_the_hold_repeats_with_fresh_figures_each_cycle(client):
     """Twilio requests the waitUrl again when it ends: each cycle says where the caller stands."""
-    transcript = call(client, "+448000326417", "+447700900123", ["1", "1"], hold_cycles=3)
+    transcript = call(client, "+448000326417", "+447911123456", ["1", "1"], hold_cycles=3)
     music = [event for event in transcript.events if event.kind == "play"]
     assert len(music) == 3
 
 
 def test_a_call_ends_with_its_record_closed(client, redis_client):
     """The status callback after hang-up marks the call completed."""
-    transcript = call(client, "+448000326417", "+447700900123", ["3"])
+    transcript = call(client, "+448000326417", "+447911123456", ["3"])
     assert redis_client.hget(f"call:{transcript.requests[0][1]['CallSid']}", "status") == "completed"

@@ -5,12 +5,12 @@ import time
 
 import pytest
 
-from tests.conftest import TWILIO_TOKEN
+from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import names, parse, signed_post
 
 SID = "CA" + "0" * 32
 SWEDEN = {"CallSid": SID, "To": "+46201605899", "From": "+46701234567", "AccountSid": "AC" + "1" * 32}
-UK = {**SWEDEN, "To": "+448000326417", "From": "+447700900123"}
+UK = {**SWEDEN, "To": "+448000326417", "From": "+447911123456"}
 
 
 def post(client, path, params):
@@ -94,8 +94,9 @@ def test_after_two_reprompts_the_language_question_takes_the_first_language(clie
     assert verbs[0].attrs["language"] == "sv-SE"
 
 
-def test_after_two_reprompts_the_severity_question_takes_b(client):
-    """A caller who never rates the problem is queued at severity B."""
+def test_after_two_reprompts_the_severity_question_takes_b(client, register):
+    """A (registered) caller who never rates the problem is queued at severity B."""
+    register("100200", **CONTOSO)
     post(client, "/ivr/voice", UK)
     verbs = parse(post(client, "/ivr/severity?attempt=3", UK).data)
     assert verbs[-1].name == "Enqueue"

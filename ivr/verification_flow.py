@@ -1,0 +1,276 @@
+"""The PIN step between the hours check and the queue (technical and billing).
+
+A caller whose number is registered on exactly one organisation passes at
+once. Anyone else gives an account number and reads back a one-time code sent
+to that organisation's registered phone or e-mail. A caller who cannot be
+verified still reaches an agent, told plainly that the agent will not be able
+to access the account. What was established travels with the call (its Redis
+record), where agents see it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.call_state import CallState, CallStore
+from ivr.catalogue import Prompts
+from ivr.choices import choose
+from ivr.twiml import asked, question, say
+from runtime.masking import mask_number
+from verification.audit import AuditLog
+from verification.codes import CodeBook, Outcome, RateLimited
+from verification.delivery import DeliveryFailed, Message, Sender
+from verification.directory import Directory
+from verification.organisations import Organisation
+
+MAX_ACCOUNT_TRIES = 3
+MAX_ATTEMPTS = 3
+MAX_CHANNELS_PER_KIND = 3
+ACCOUNT_DIGITS = 20
+RESEND_KEY = "*"
+
+
+@dataclass(frozen=True)
+class VerificationParts:
+    """What verification needs from outside the call: the directory, codes, senders per channel, the audit."""
+
+    directory: Directory
+    codes: CodeBook
+    senders: dict[str, Sender]
+    audit: AuditLog
+
+
+@dataclass(frozen=True)
+class Destination:
+    channel: str  # "sms" or "email"
+    address: str
+
+
+class VerificationFlow:
+    def __init__(self, *, directory: Directory, codes: CodeBook, senders: dict[str, Sender], audit: AuditLog,
+                 calls: CallStore, enqueue: Callable[[CallState, Prompts], VoiceResponse],
+                 presales: Callable[[CallState, Prompts], VoiceResponse]):
+        self._directory = directory
+        self._codes = codes
+        self._senders = senders
+        self._audit = audit
+        self._calls = calls
+        self._enqueue = enqueue
+        self._presales = presales
+
+    def admit(self, state: CallState, prompts: Prompts) -> VoiceResponse:
+        """Start verification for a caller headed to `state.queue`."""
+        organisations = self._directory.by_phone(state.caller)
+        if len(organisations) == 1:
+            return self._registered(state, prompts, organisations[0])
+        if organisations:
+            return self._pick_question(prompts, organisations, 1)
+        return self._account_question(prompts, 1)
+
+    # -- webhooks -------------------------------------------------------------
+
+    def account(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
+        digits = digits.strip("#")[:ACCOUNT_DIGITS]
+        organisation = self._directory.get(digits) if digits.isdigit() else None
+        if organisation is not None:
+            return self._found(state, prompts, organisation)
+        if attempt < MAX_ACCOUNT_TRIES:
+            lead = prompts.text("account_unknown" if digits else "no_input")
+            return self._account_question(prompts, attempt + 1, lead)
+        return self._unverified(state, prompts)
+
+    def pick(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
+        organisations = self._directory.by_phone(state.caller)
+        keys = {str(number): org.account_number for number, org in enumerate(organisations[:9], start=1)}
+        chosen = choose(digits, "", keys, {})
+        if chosen is not None:
+            return self._registered(state, prompts, next(org for org in organisations if org.account_number == chosen))
+        if attempt < MAX_ATTEMPTS and organisations:
+            return self._pick_question(prompts, organisations, attempt + 1, prompts.text("not_understood" if digits else "no_input"))
+        return self._account_question(prompts, 1)
+
+    def channel(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
+        organisation = self._directory.get(state.org) if state.org else None
+        if organisation is None:
+            return self._unverified(state, prompts)
+        destinations = _destinations(organisation)
+        chosen = choose(digits, "", {str(n): str(n) for n in range(1, len(destinations) + 1)}, {})
+        if chosen is not None:
+            return self._send(state, prompts, organisation, destinations[int(chosen) - 1])
+        if attempt < MAX_ATTEMPTS:
+            return self._channel_question(prompts, organisation, attempt + 1, prompts.text("not_understood" if digits else "no_input"))
+        return self._unverified(state, prompts)
+
+    def code(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
+        organisation = self._directory.get(state.org) if state.org else None
+        if organisation is None:
+            return self._unverified(state, prompts)
+        if digits.startswith(RESEND_KEY):
+            return self._send(state, prompts, organisation, _destination_of(organisation, state.channel))
+        if not digits:
+            if attempt < MAX_ATTEMPTS:
+                return self._code_question(prompts, attempt + 1, prompts.text("no_input"))
+            return self._unverified(state, prompts)
+        outcome = self._codes.check(organisation.account_number, digits[:12])
+        self._audit.record(actor=self._caller(state), action="check", account=organisation.account_number,
+                           channel=state.channel.split(":")[0], result=outcome.value)
+        if outcome is Outcome.VERIFIED:
+            self._calls.update(state.sid, verified="yes", verified_by=state.channel.split(":")[0])
+            response = VoiceResponse()
+            say(response, prompts, prompts.text("verified"))
+            return _then(response, self._enqueue(state, prompts))
+        if outcome is Outcome.WRONG:
+            return self._code_question(prompts, attempt, prompts.text("code_wrong"))
+        lead = prompts.text("code_locked" if outcome is Outcome.LOCKED else "code_expired")
+        return self._resend_offer(state, prompts, lead)
+
+    def partner(self, state: CallState, prompts: Prompts, digits: str) -> VoiceResponse:
+        if choose(digits, "", {"3": "presales"}, {}) == "presales":
+            return self._presales(state, prompts)
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("goodbye"))
+        response.hangup()
+        return response
+
+    # -- steps ----------------------------------------------------------------
+
+    def _registered(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
+        """The caller's own number is on the organisation's profile: the existing phone check passes."""
+        if organisation.purchased_via == "partner":
+            return self._partner_notice(state, prompts, organisation)
+        self._calls.update(state.sid, org=organisation.account_number, org_name=organisation.name,
+                           plan=organisation.plan, verified="yes", verified_by="registered-phone")
+        self._audit.record(actor=self._caller(state), action="check", account=organisation.account_number,
+                           channel="registered-phone", destination=state.caller, result=Outcome.VERIFIED.value)
+        return self._enqueue(state, prompts)
+
+    def _found(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
+        if organisation.purchased_via == "partner":
+            return self._partner_notice(state, prompts, organisation)
+        self._calls.update(state.sid, org=organisation.account_number, org_name=organisation.name, plan=organisation.plan)
+        return self._channel_question(prompts, organisation, 1, prompts.text("verify_intro"))
+
+    def _send(self, state: CallState, prompts: Prompts, organisation: Organisation, destination: Destination) -> VoiceResponse:
+        actor = self._caller(state)
+        account = organisation.account_number
+        try:
+            issued = self._codes.issue(account, state.caller)
+        except RateLimited as limited:
+            self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
+                               destination=destination.address, result=f"refused: {limited.scope} limit")
+            return self._unverified(state, prompts, prompts.text("codes_limited"))
+        try:
+            self._senders[destination.channel].send(_message(prompts, destination, issued.code, self._codes.policy.lifetime_seconds))
+        except DeliveryFailed:
+            self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
+                               destination=destination.address, result="failed")
+            lead = prompts.text(f"send_failed_{destination.channel}")
+            return self._channel_question(prompts, organisation, 1, lead)
+        self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
+                           destination=destination.address, result="sent")
+        self._calls.update(state.sid, channel=f"{destination.channel}:{destination.address}")
+        return self._code_question(prompts, 1, _spoken_destination(prompts, "code_sent", destination))
+
+    def _partner_notice(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
+        self._calls.update(state.sid, org=organisation.account_number, org_name=organisation.name, verified="partner")
+        gather = question("partner", prompts, [], speech=False)
+        for text in (prompts.text("partner"), prompts.text("partner_offer")):
+            say(gather, prompts, text)
+        response = VoiceResponse()
+        response.append(gather)
+        say(response, prompts, prompts.text("goodbye"))
+        response.hangup()
+        return response
+
+    def _unverified(self, state: CallState, prompts: Prompts, lead: str | None = None) -> VoiceResponse:
+        self._calls.update(state.sid, verified="no")
+        response = VoiceResponse()
+        for text in (lead, prompts.text("unverified")):
+            if text:
+                say(response, prompts, text)
+        return _then(response, self._enqueue(state, prompts))
+
+    # -- questions --------------------------------------------------------------
+
+    def _account_question(self, prompts: Prompts, attempt: int, lead: str | None = None) -> VoiceResponse:
+        gather = question(f"verify-account?attempt={attempt}", prompts, [], speech=False, digits=None)
+        for text in (lead, prompts.text("ask_account")):
+            if text:
+                say(gather, prompts, text)
+        return asked(gather, f"verify-account?attempt={attempt}")
+
+    def _pick_question(self, prompts: Prompts, organisations: list[Organisation], attempt: int, lead: str | None = None) -> VoiceResponse:
+        gather = question(f"verify-pick?attempt={attempt}", prompts, [], speech=False)
+        say(gather, prompts, lead or prompts.text("pick_org"))
+        for number, organisation in enumerate(organisations[:9], start=1):
+            say(gather, prompts, prompts.text("pick_option", name=organisation.name, digit=number))
+        return asked(gather, f"verify-pick?attempt={attempt}")
+
+    def _channel_question(self, prompts: Prompts, organisation: Organisation, attempt: int, lead: str | None = None) -> VoiceResponse:
+        gather = question(f"verify-channel?attempt={attempt}", prompts, [], speech=False)
+        if lead:
+            say(gather, prompts, lead)
+        for number, destination in enumerate(_destinations(organisation), start=1):
+            say(gather, prompts, _spoken_destination(prompts, "offer", destination, digit=number))
+        return asked(gather, f"verify-channel?attempt={attempt}")
+
+    def _code_question(self, prompts: Prompts, attempt: int, lead: str | None = None) -> VoiceResponse:
+        gather = question(f"verify-code?attempt={attempt}", prompts, [], speech=False, digits=6)
+        for text in (lead, prompts.text("enter_code")):
+            if text:
+                say(gather, prompts, text)
+        return asked(gather, f"verify-code?attempt={attempt}")
+
+    def _resend_offer(self, state: CallState, prompts: Prompts, lead: str) -> VoiceResponse:
+        """The code is dead: a new one on star, otherwise on to an agent unverified."""
+        gather = question("verify-code?attempt=1", prompts, [], speech=False, digits=1)
+        for text in (lead, prompts.text("new_code_offer")):
+            say(gather, prompts, text)
+        response = VoiceResponse()
+        response.append(gather)
+        return _then(response, self._unverified(state, prompts))
+
+    @staticmethod
+    def _caller(state: CallState) -> str:
+        return f"caller {mask_number(state.caller)}"
+
+
+def _destinations(organisation: Organisation) -> list[Destination]:
+    return [Destination("sms", phone) for phone in organisation.registered_phones[:MAX_CHANNELS_PER_KIND]] + [
+        Destination("email", email) for email in organisation.registered_emails[:MAX_CHANNELS_PER_KIND]
+    ]
+
+
+def _destination_of(organisation: Organisation, channel: str) -> Destination:
+    kind, _, address = channel.partition(":")
+    for destination in _destinations(organisation):
+        if (destination.channel, destination.address) == (kind, address):
+            return destination
+    return _destinations(organisation)[0]
+
+
+def _spoken_destination(prompts: Prompts, prefix: str, destination: Destination, **values) -> str:
+    """"the phone ending in 4567" / "the address beginning with j at contoso.com"."""
+    if destination.channel == "sms":
+        return prompts.text(f"{prefix}_sms", last_digits=" ".join(destination.address[-4:]), **values)
+    local, _, domain = destination.address.partition("@")
+    return prompts.text(f"{prefix}_email", initial=local[:1], domain=domain, **values)
+
+
+def _message(prompts: Prompts, destination: Destination, code: str, lifetime_seconds: int) -> Message:
+    minutes = lifetime_seconds // 60
+    body_key = "messages.sms" if destination.channel == "sms" else "messages.email_body"
+    return Message(
+        channel=destination.channel, to=destination.address,
+        subject=prompts.text("messages.email_subject"),
+        body=prompts.text(body_key, code=code, minutes=minutes),
+    )
+
+
+def _then(first: VoiceResponse, rest: VoiceResponse) -> VoiceResponse:
+    """`first`'s verbs followed by `rest`'s, as one document."""
+    for verb in rest.verbs:
+        first.append(verb)
+    return first
