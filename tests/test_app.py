@@ -116,7 +116,7 @@ def test_without_a_twilio_token_the_router_makes_a_development_token_and_still_c
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(unsigned, timeout=5)
         transcript = CallPlayer(transport=http_transport(), auth_token=token, base_url=f"http://127.0.0.1:{port}",
-                                to="+448000326417", from_="+447700900123", answers=["1", "1"]).play()
+                                to="+448000326417", from_="+447911123456", answers=["1", "1"]).play()
     assert refused.value.code == 403
     assert transcript.queue == "technical.en.A"
     assert oct((tmp_path / "twilio-dev-token").stat().st_mode & 0o777) == "0o600"
