@@ -11,6 +11,8 @@ from runtime.settings import Settings
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the router. `config` may carry `settings` and test doubles for `redis`, `clock`, `table`."""
+    from admin.api import bp as admin_api_bp
+    from admin.cli import bp as orgs_cli_bp
     from ivr.views import bp as ivr_bp
     from runtime.services import EXTENSION, build_services
 
@@ -21,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     services = build_services(settings, config)
     app.extensions[EXTENSION] = services
     app.register_blueprint(ivr_bp)
+    app.register_blueprint(admin_api_bp)
+    app.register_blueprint(orgs_cli_bp)
     return app
 
 

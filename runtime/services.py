@@ -19,7 +19,7 @@ from routing.model import Table
 from routing.table import TableError, load_table
 from runtime.redis_connection import open_redis
 from runtime.settings import Settings
-from runtime.twilio_token import development_token
+from runtime.dev_tokens import development_token
 from verification.audit import AuditLog
 from verification.codes import CodeBook, CodePolicy
 from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender
@@ -42,6 +42,7 @@ class Services:
     clock: Callable[[], datetime]
     auth_token: str
     token_is_development: bool
+    admin_token: str
     directory: Directory
     codes: CodeBook
     audit: AuditLog
@@ -84,6 +85,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         clock=clock,
         auth_token=token,
         token_is_development=not settings.twilio_auth_token,
+        admin_token=settings.admin_token or development_token(settings.dev_admin_token_file),
         directory=verification.directory,
         codes=verification.codes,
         audit=verification.audit,

@@ -102,5 +102,9 @@ class Settings:
         return Path(self.instance_dir) / "twilio-dev-token"
 
     @property
+    def dev_admin_token_file(self) -> Path:
+        return Path(self.instance_dir) / "admin-dev-token"
+
+    @property
     def embedded_redis_file(self) -> Path:
         return Path(self.instance_dir) / "redis" / "router.rdb"

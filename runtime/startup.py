@@ -30,5 +30,10 @@ def main(create_app: Callable[[], Flask]) -> None:
     if services.token_is_development:
         print(f"twilio: no TWILIO_AUTH_TOKEN; webhooks must be signed with the development token in {settings.dev_token_file}")
         print("        try a call: python -m ivr.simulate --to +46201605899 --from +46701234567")
+    for channel, sender in services.senders.items():
+        if sender is services.outbox:
+            print(f"codes by {channel}: not configured; they go to the development outbox: GET {base}/admin/api/outbox")
+    if not settings.admin_token:
+        print(f"admin API: no ADMIN_TOKEN; use the bearer token in {settings.dev_admin_token_file}")
     print(f"voice webhook: {base}/ivr/voice   status callback: {base}/ivr/status")
     app.run(host=settings.host, port=settings.port, threaded=True)

@@ -87,7 +87,7 @@ class CodeBook:
         """A new code for the organisation, counted against both send limits (raises RateLimited)."""
         now = self._clock()
         self._count_send(account_number, caller, now)
-        code = pyotp.TOTP(pyotp.random_base32(), digits=CODE_DIGITS, interval=self.policy.lifetime_seconds).at(now)
+        code = pyotp.HOTP(pyotp.random_base32(), digits=CODE_DIGITS).at(0)  # fresh secret, used once, discarded
         expires_at = now.timestamp() + self.policy.lifetime_seconds
         key = CHALLENGE + account_number
         record = {"digest": self._digest(account_number, code), "attempts_left": self.policy.max_attempts,

@@ -1,9 +1,10 @@
-"""Which auth token signs Twilio's webhooks.
+"""Tokens for a developer's machine, where TWILIO_AUTH_TOKEN or ADMIN_TOKEN is unset.
 
-Signature checks are never switched off. A developer without a Twilio account
-gets a random token kept in the instance folder: the router checks against
-it and `python -m ivr.simulate` signs with it, so nothing unsigned is ever
-accepted, and the token is useless to anyone who cannot read that file.
+Signature checks and admin authentication are never switched off. Instead the
+router keeps a random token in the instance folder: it checks against it, and
+`python -m ivr.simulate` (or the developer's curl) uses it, so nothing
+unauthenticated is ever accepted, and the token is useless to anyone who
+cannot read that file.
 """
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The admins' surfaces: the JSON API (and, later, pages)."""

@@ -1,0 +1,68 @@
+"""The admin JSON API: the organisation directory, the development outbox and
+the verification audit. Errors are JSON naming the field; nothing is half-written."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from admin.auth import bearer_token_matches
+from runtime.redis_connection import StoreUnavailable
+from runtime.services import services
+from verification.organisations import OrganisationError, parse_organisation
+
+bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")
+
+
+@bp.before_request
+def authenticate():
+    if not bearer_token_matches(services().admin_token):
+        return jsonify(error="a valid admin bearer token is required"), 401, {"WWW-Authenticate": "Bearer"}
+    return None
+
+
+@bp.errorhandler(StoreUnavailable)
+def store_unavailable(error):
+    return jsonify(error="storage unavailable, try again"), 503
+
+
+@bp.get("/orgs")
+def list_orgs():
+    return jsonify(organisations=[org.to_dict() for org in services().directory.all()])
+
+
+@bp.get("/orgs/<account_number>")
+def get_org(account_number: str):
+    organisation = services().directory.get(account_number)
+    if organisation is None:
+        return jsonify(error=f"no organisation {account_number}"), 404
+    return jsonify(organisation.to_dict())
+
+
+@bp.put("/orgs/<account_number>")
+def put_org(account_number: str):
+    data = request.get_json(silent=True)
+    try:
+        organisation = parse_organisation(account_number, data)
+    except OrganisationError as error:
+        return jsonify(errors=error.errors), 400
+    created = services().directory.put(organisation)
+    return jsonify(organisation.to_dict()), 201 if created else 200
+
+
+@bp.delete("/orgs/<account_number>")
+def delete_org(account_number: str):
+    if not services().directory.delete(account_number):
+        return jsonify(error=f"no organisation {account_number}"), 404
+    return "", 204
+
+
+@bp.get("/outbox")
+def outbox():
+    """Messages the router could not send for real (no SMTP or Twilio configured), newest first."""
+    return jsonify(messages=services().outbox.messages())
+
+
+@bp.get("/verification/audit")
+def audit():
+    limit = request.args.get("limit", "100")
+    count = int(limit) if limit.isdigit() else 100
+    return jsonify(entries=services().audit.recent(count, request.args.get("account") or None))
