@@ -22,8 +22,9 @@ HOLIDAY_LANGUAGE = "en_US"
 
 def is_open(line: Line, queue: Queue, at: datetime, severity: Severity | None = None) -> bool:
     """Whether `queue` on `line` takes calls at the aware instant `at`."""
+    local = _local(line, at)
     config = line.queue(queue)
-    return config is not None and _open(line, queue, config.hours_for(severity), _local(line, at))
+    return config is not None and _open(line, queue, config.hours_for(severity), local)
 
 
 def next_opening(line: Line, queue: Queue, at: datetime, severity: Severity | None = None) -> datetime | None:
@@ -31,11 +32,11 @@ def next_opening(line: Line, queue: Queue, at: datetime, severity: Severity | No
 
     None when the line lacks the queue or the queue does not open within SEARCH_DAYS.
     """
+    local = _local(line, at)
     config = line.queue(queue)
     if config is None:
         return None
     hours = config.hours_for(severity)
-    local = _local(line, at)
     if _open(line, queue, hours, local):
         return local
     if not hours.intervals:
@@ -73,21 +74,32 @@ def _open(line: Line, queue: Queue, hours: WeeklyHours, local: datetime) -> bool
 
 
 def _candidates(day: date, hours: WeeklyHours, zone: ZoneInfo) -> Iterator[datetime]:
-    """UTC instants on local `day` at which the queue may open: every reading of
-    each opening time, and any change of UTC offset (which can skip into or
-    repeat an opening)."""
+    """UTC instants on local `day` at which the queue may open: both readings of
+    each opening time (they differ when clocks go back), and the clock change, if
+    any (an opening skipped by clocks going forward happens then)."""
     for interval in hours.intervals:
         if interval.weekday == day.weekday():
             wall = datetime.combine(day, time(*divmod(interval.start, 60)), tzinfo=zone)
             yield from (wall.replace(fold=fold).astimezone(timezone.utc) for fold in (0, 1))
-    first = int(datetime.combine(day, time(), tzinfo=zone).timestamp())
-    last = int(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).timestamp())
-    offset = datetime.fromtimestamp(first, zone).utcoffset()
-    if datetime.fromtimestamp(last, zone).utcoffset() != offset:
-        while last - first > 1:
-            middle = (first + last) // 2
-            first, last = (middle, last) if datetime.fromtimestamp(middle, zone).utcoffset() == offset else (first, middle)
-        yield datetime.fromtimestamp(last, timezone.utc)
+    change = _clock_change(day, zone)
+    if change is not None:
+        yield change
+
+
+def _clock_change(day: date, zone: ZoneInfo) -> datetime | None:
+    """The instant during local `day` at which the UTC offset changes, to the second."""
+    before = int(datetime.combine(day, time(), tzinfo=zone).timestamp())
+    after = int(datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).timestamp())
+    offset = datetime.fromtimestamp(before, zone).utcoffset()
+    if datetime.fromtimestamp(after, zone).utcoffset() == offset:
+        return None
+    while after - before > 1:
+        middle = (before + after) // 2
+        if datetime.fromtimestamp(middle, zone).utcoffset() == offset:
+            before = middle
+        else:
+            after = middle
+    return datetime.fromtimestamp(after, timezone.utc)
 
 
 @lru_cache(maxsize=512)

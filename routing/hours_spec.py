@@ -32,8 +32,8 @@ def parse_hours(spec: str | list[str] | tuple[str, ...]) -> WeeklyHours:
     for (before, first), (after, second) in zip(owned, owned[1:]):
         if before.weekday == after.weekday and after.start < before.end:
             day = DAYS[before.weekday]
-            where = f"{first!r} names {day} twice" if first is second else f"{first!r} and {second!r} overlap on {day}"
-            raise HoursError(f"{where}; a weekday's ranges must not overlap")
+            clash = f"{first!r} names {day} twice" if first is second else f"{first!r} and {second!r} overlap on {day}"
+            raise HoursError(f"{clash}; a weekday's ranges must not overlap")
     return WeeklyHours(tuple(parts), tuple(interval for interval, _ in owned))
 
 

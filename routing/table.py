@@ -6,13 +6,14 @@ named by entry and field (`SE.numbers[0]: ...`).
 from __future__ import annotations
 
 import os
-import re
 from collections import defaultdict
 
 import yaml
 
 from routing.model import Line, Table
-from routing.table_entry import Error, read_line, unknown_keys
+from routing.table_entry import read_line
+from routing.table_fields import Error, unknown_keys
+from routing.yaml_loader import load_yaml
 
 
 class TableError(ValueError):
@@ -26,23 +27,11 @@ class TableError(ValueError):
         super().__init__("\n".join(_describe(error) for error in self.errors))
 
 
-class _Loader(yaml.SafeLoader):
-    """yaml.safe_load's loader, but only true/false are booleans (as in YAML 1.2),
-    so a market written NO stays Norway instead of becoming False."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
-
 def load_table(path: str | os.PathLike[str]) -> Table:
-    """Read and validate the YAML table at `path`."""
+    """Read and validate the YAML table at `path` (a bare NO there is Norway, not false)."""
     with open(path, encoding="utf-8") as file:
         try:
-            data = yaml.load(file, Loader=_Loader)
+            data = load_yaml(file)
         except yaml.YAMLError as exc:
             raise TableError([(None, "", f"{os.fspath(path)} is not valid YAML: {exc}")]) from exc
     return parse_table(data)
@@ -53,7 +42,7 @@ def parse_table(data: dict) -> Table:
     if not isinstance(data, dict):
         raise TableError([(None, "", "the table must be a mapping with default_line and lines")])
     errors: list[Error] = []
-    unknown_keys(data, {"default_line", "lines"}, "", lambda field, message: errors.append((None, field, message)))
+    unknown_keys(data, ("default_line", "lines"), "", lambda field, message: errors.append((None, field, message)))
     entries = data.get("lines")
     if not isinstance(entries, dict) or not entries:
         errors.append((None, "lines", "must be a non-empty mapping of entries"))
@@ -62,7 +51,7 @@ def parse_table(data: dict) -> Table:
     default = data.get("default_line")
     if default is None:
         errors.append((None, "default_line", "is required"))
-    elif default not in entries:
+    elif entries and (not isinstance(default, str) or default not in entries):
         errors.append((None, "default_line", f"{default!r} is not an entry in lines"))
     errors += _shared_number_errors(lines)
     if errors:

@@ -5,13 +5,15 @@ import pytest
 from routing.model import Queue, Severity
 from routing.table import TableError, load_table, parse_table
 
+SHARED = "+46812345678"  # Stockholm's local number: on SE, and on NORDIC for the other Nordic countries
 VALID = {
     "default_line": "NORDIC",
     "lines": {
         "SE": {
             "name": "Sweden",
             "timezone": "Europe/Stockholm",
-            "numbers": ["+46201605899", "+46812345678"],
+            "numbers": ["+46201605899", SHARED],
+            "shared": [SHARED],
             "languages": ["sv-SE", "en-GB"],
             "queues": {
                 "technical": {"hours": "24x7"},
@@ -32,8 +34,8 @@ VALID = {
         "NORDIC": {
             "name": "Other Nordic markets",
             "timezone": "Europe/Stockholm",
-            "numbers": ["+46812345678"],
-            "shared": ["+46812345678"],
+            "numbers": [SHARED],
+            "shared": [SHARED],
             "markets": ["NO", "DK", "FI", "IS"],
             "holidays": "SE",
             "languages": ["en-GB"],
@@ -41,9 +43,9 @@ VALID = {
         },
     },
 }
-# SE shares its second number with NORDIC.
-VALID["lines"]["SE"]["shared"] = ["+46812345678"]
 DELETE = object()
+ANOTHER_REGION = {key: value for key, value in VALID["lines"]["NORDIC"].items() if key != "shared"}
+ANOTHER_REGION["numbers"] = ["+46812345670"]
 
 
 def changed(*changes: tuple[str, object]) -> dict:
@@ -127,25 +129,29 @@ def test_a_us_number_that_is_not_toll_free_is_refused_on_canada():
         "name": "Canada", "timezone": "America/Toronto", "numbers": ["+12125551234"],
         "languages": ["en-US"], "queues": {"technical": {"hours": "24x7"}},
     }))
-    assert errors_of(data) == [("CA", "numbers[0]", "+12125551234 is a number in US, not in this entry's country or markets (CA)")]
+    assert errors_of(data) == [
+        ("CA", "numbers[0]", "+12125551234 is a number in US, not in this entry's country or markets (CA)"),
+    ]
 
 
 def test_a_nanp_toll_free_number_is_refused_outside_the_nanp():
     """The toll-free exception covers NANP countries only."""
-    errors = errors_of(changed(("lines.SE.numbers", ["+18008659408", "+46812345678"])))
-    assert errors == [("SE", "numbers[0]", "+18008659408 is a number in US, not in this entry's country or markets (SE)")]
+    errors = errors_of(changed(("lines.SE.numbers", ["+18008659408", SHARED])))
+    assert errors == [
+        ("SE", "numbers[0]", "+18008659408 is a number in US, not in this entry's country or markets (SE)"),
+    ]
 
 
 @pytest.mark.parametrize(("path", "value", "where", "message"), [
-    ("lines.SE.numbers", ["+4620", "+46812345678"], ("SE", "numbers[0]"), "+4620 is not a valid phone number"),
-    ("lines.SE.numbers", ["+46 20 160 58 99", "+46812345678"], ("SE", "numbers[0]"), "not in E.164 form; write +46201605899"),
-    ("lines.SE.numbers", ["046201605899", "+46812345678"], ("SE", "numbers[0]"), "is not a valid phone number"),
-    ("lines.SE.numbers", [46201605899, "+46812345678"], ("SE", "numbers[0]"), "46201605899 must be a quoted string"),
-    ("lines.SE.numbers", ["+442079460000", "+46812345678"], ("SE", "numbers[0]"), "is a number in GB, not in this entry's"),
-    ("lines.SE.numbers", ["+46812345678", "+46812345678"], ("SE", "numbers[1]"), "+46812345678 is listed twice"),
+    ("lines.SE.numbers", ["+4620", SHARED], ("SE", "numbers[0]"), "+4620 is not a valid phone number"),
+    ("lines.SE.numbers", ["+46 20 160 58 99", SHARED], ("SE", "numbers[0]"), "not in E.164 form; write +46201605899"),
+    ("lines.SE.numbers", ["046201605899", SHARED], ("SE", "numbers[0]"), "is not a valid phone number"),
+    ("lines.SE.numbers", [46201605899, SHARED], ("SE", "numbers[0]"), "46201605899 must be a quoted string"),
+    ("lines.SE.numbers", ["+442079460000", SHARED], ("SE", "numbers[0]"), "is a number in GB, not in this entry's"),
+    ("lines.SE.numbers", [SHARED, SHARED], ("SE", "numbers[1]"), f"{SHARED} is listed twice"),
     ("lines.CN.numbers", [], ("CN", "numbers"), "must be a non-empty list"),
     ("lines.CN.numbers", DELETE, ("CN", "numbers"), "is required"),
-    ("lines.SE.shared", ["+46812345678", "+46201605890"], ("SE", "shared[1]"), "+46201605890 is not in this entry's numbers"),
+    ("lines.SE.shared", [SHARED, "+46201605890"], ("SE", "shared[1]"), "+46201605890 is not in this entry's numbers"),
     ("lines.CN.shared", ["+864000890365"], ("CN", "shared[0]"), "is shared but no other entry lists it"),
     ("lines.SE.timezone", "Europe/Stokholm", ("SE", "timezone"), "'Europe/Stokholm' is not an IANA time zone"),
     ("lines.SE.timezone", "../../etc/passwd", ("SE", "timezone"), "is not an IANA time zone"),
@@ -174,10 +180,11 @@ def test_a_nanp_toll_free_number_is_refused_outside_the_nanp():
      "needs one hours value for each of the severities A, B, C, got A, B"),
     ("lines.CN.queues.billing.hours", {"A": "24x7", "B": "24x7", "C": "24x7"}, ("CN", "queues.billing.hours"),
      "severities B, C, got A, B, C"),
-    ("lines.CN.queues.presales", {"hours": {"B": "24x7"}}, ("CN", "queues.presales.hours"), "presales has no severities"),
-    ("lines.CN.queues.technical.hours.B", "Mon-Sun 09:00-25:00", ("CN", "queues.technical.hours.B"), "'25:00' is not a time"),
-    ("lines.Nordic region", {**VALID["lines"]["NORDIC"], "numbers": ["+46812345670"], "shared": DELETE},
-     ("Nordic region", ""), "is not a country code or a name"),
+    ("lines.CN.queues.presales", {"hours": {"B": "24x7"}}, ("CN", "queues.presales.hours"),
+     "presales has no severities"),
+    ("lines.CN.queues.technical.hours.B", "Mon-Sun 09:00-25:00", ("CN", "queues.technical.hours.B"),
+     "'25:00' is not a time"),
+    ("lines.Nordic region", ANOTHER_REGION, ("Nordic region", ""), "is not a country code or a name"),
     ("lines.CN", "China", ("CN", ""), "must be a mapping"),
     ("default_line", DELETE, (None, "default_line"), "is required"),
     ("default_line", "EEA", (None, "default_line"), "'EEA' is not an entry in lines"),
@@ -193,9 +200,10 @@ def test_each_mistake_is_reported_once_by_entry_and_field(path, value, where, me
 def test_a_number_on_two_entries_must_be_shared_by_both():
     """Listing a number on a second entry without `shared` is reported on each entry, naming the other."""
     data = changed(("lines.SE.shared", DELETE), ("lines.NORDIC.shared", DELETE))
+    rule = "a number on several entries must be in `shared` on each of them"
     assert errors_of(data) == [
-        ("SE", "numbers[1]", "+46812345678 is also on NORDIC; a number on several entries must be in `shared` on each of them"),
-        ("NORDIC", "numbers[0]", "+46812345678 is also on SE; a number on several entries must be in `shared` on each of them"),
+        ("SE", "numbers[1]", f"{SHARED} is also on NORDIC; {rule}"),
+        ("NORDIC", "numbers[0]", f"{SHARED} is also on SE; {rule}"),
     ]
 
 
@@ -213,7 +221,7 @@ def test_all_errors_are_collected_in_one_pass():
 
 def test_the_error_message_lists_one_problem_per_line():
     """str(TableError) reads `entry.field: message`, one line each."""
-    data = changed(("lines.SE.numbers", ["+4620", "+46812345678"]), ("default_line", DELETE))
+    data = changed(("lines.SE.numbers", ["+4620", SHARED]), ("default_line", DELETE))
     with pytest.raises(TableError) as caught:
         parse_table(data)
     assert str(caught.value).splitlines() == [
@@ -241,11 +249,32 @@ def test_load_table_reports_broken_yaml_as_a_table_error(tmp_path):
         load_table(path)
 
 
-def test_load_table_reads_yaml_booleans_only_from_true_and_false(tmp_path):
-    """Bare NO, YES, ON and OFF are strings; true and false are still booleans."""
+NORWAY_YAML = """
+default_line: NORDIC
+lines:
+  NORDIC:
+    name: {name}
+    timezone: Europe/Oslo
+    numbers: ["+4722123456"]
+    markets: [NO, DK]
+    holidays: NO
+    languages: [en-GB]
+    queues: {{technical: {{hours: 24x7}}}}
+"""
+
+
+def test_load_table_keeps_a_bare_no_as_norway(tmp_path):
+    """Unquoted NO in YAML is the country code, not false."""
     path = tmp_path / "countries.yaml"
-    path.write_text("default_line: NO\nlines: {}\nflag: true\n", encoding="utf-8")
+    path.write_text(NORWAY_YAML.format(name="Nordic"), encoding="utf-8")
+    nordic = load_table(path).line("NORDIC")
+    assert nordic.markets == ("NO", "DK") and nordic.holiday_country == "NO"
+
+
+def test_load_table_still_reads_true_as_a_boolean(tmp_path):
+    """Only the YAML 1.1 yes/no/on/off booleans are dropped; `true` is no name."""
+    path = tmp_path / "countries.yaml"
+    path.write_text(NORWAY_YAML.format(name="true"), encoding="utf-8")
     with pytest.raises(TableError) as caught:
         load_table(path)
-    assert (None, "default_line", "'NO' is not an entry in lines") in caught.value.errors
-    assert (None, "flag", "unknown key; expected one of default_line, lines") in caught.value.errors
+    assert caught.value.errors == [("NORDIC", "name", "must be a non-empty string")]
