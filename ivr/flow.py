@@ -21,9 +21,21 @@ from ivr.twiml import asked, question, say
 from ivr.verification_flow import VerificationFlow, VerificationParts
 from routing.hours import holiday_name, is_open, next_opening
 from routing.lookup import line_for
-from routing.model import HIGHEST_SEVERITY, QUEUES_CLOSED_ON_HOLIDAYS, Line, Queue, Severity, Table
+from routing.model import (
+    HIGHEST_SEVERITY,
+    QUEUES_CLOSED_ON_HOLIDAYS,
+    Line,
+    Queue,
+    Severity,
+    Table,
+)
+from routing.queues import (
+    estimated_wait_seconds,
+    minutes_to_say,
+    queue_language,
+    queue_name,
+)
 from runtime.redis_connection import StoreUnavailable
-from routing.queues import estimated_wait_seconds, minutes_to_say, queue_language, queue_name
 
 MAX_ATTEMPTS = 3  # the first question and at most two re-prompts
 MENU_KEYS = {"1": Queue.TECHNICAL.value, "2": Queue.BILLING.value, "3": Queue.PRESALES.value}

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 
 import phonenumbers
 from flask import Blueprint, Response, request
-from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
+from twilio.request_validator import (
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 from twilio.twiml.voice_response import VoiceResponse
 
-from runtime.redis_connection import StoreUnavailable
 from ivr.flow import MAX_ATTEMPTS
 from runtime.masking import mask_number
+from runtime.redis_connection import StoreUnavailable
 from runtime.services import services
 
 log = logging.getLogger(__name__)

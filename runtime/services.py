@@ -17,9 +17,9 @@ from ivr.flow import CallFlow
 from ivr.verification_flow import VerificationParts
 from routing.model import Table
 from routing.table import TableError, load_table
+from runtime.dev_tokens import development_token
 from runtime.redis_connection import open_redis
 from runtime.settings import Settings
-from runtime.dev_tokens import development_token
 from verification.audit import AuditLog
 from verification.codes import CodeBook, CodePolicy
 from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender

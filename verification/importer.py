@@ -7,7 +7,11 @@ import io
 from pathlib import Path
 
 from routing.yaml_loader import load_yaml
-from verification.organisations import Organisation, OrganisationError, parse_organisation
+from verification.organisations import (
+    Organisation,
+    OrganisationError,
+    parse_organisation,
+)
 
 LIST_SEPARATOR = ";"  # in CSV cells holding several phones or e-mails
 

@@ -2,9 +2,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
 from routing.hours import holiday_name, is_open, next_opening
 from routing.hours_spec import parse_hours

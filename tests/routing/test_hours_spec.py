@@ -1,6 +1,6 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
 from routing.hours_spec import HoursError, parse_hours, union, weekly_ranges
 from routing.model import Interval, WeeklyHours
