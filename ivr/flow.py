@@ -18,7 +18,7 @@ from ivr.call_state import CallState, CallStore
 from ivr.catalogue import Catalogues, Prompts
 from ivr.choices import choose
 from ivr.twiml import asked, question, say
-from ivr.verification_flow import VerificationFlow, VerificationParts
+from ivr.verification_flow import VerificationFlow
 from routing.hours import holiday_name, is_open, next_opening
 from routing.lookup import line_for
 from routing.model import (
@@ -36,6 +36,8 @@ from routing.queues import (
     queue_name,
 )
 from runtime.redis_connection import StoreUnavailable
+from verification.directory import Directory
+from verification.service import Verifier
 
 MAX_ATTEMPTS = 3  # the first question and at most two re-prompts
 MENU_KEYS = {"1": Queue.TECHNICAL.value, "2": Queue.BILLING.value, "3": Queue.PRESALES.value}
@@ -49,15 +51,14 @@ QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
 class CallFlow:
     def __init__(self, *, table: Callable[[], Table], catalogues: Catalogues, calls: CallStore,
-                 clock: Callable[[], datetime], hold_music_url: str, verification: VerificationParts):
+                 clock: Callable[[], datetime], hold_music_url: str, directory: Directory, verifier: Verifier):
         self._table = table
         self._catalogues = catalogues
         self._calls = calls
         self._clock = clock
         self._hold_music_url = hold_music_url
         self.verification = VerificationFlow(
-            directory=verification.directory, codes=verification.codes, senders=verification.senders,
-            audit=verification.audit, calls=calls, enqueue=self._enqueue_chosen, presales=self._presales,
+            directory=directory, verifier=verifier, calls=calls, enqueue=self._enqueue_chosen, presales=self._presales,
         )
 
     # -- webhooks -----------------------------------------------------------

@@ -10,7 +10,6 @@ record), where agents see it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -19,43 +18,24 @@ from ivr.catalogue import Prompts
 from ivr.choices import choose
 from ivr.twiml import asked, question, say
 from runtime.masking import mask_number
-from verification.audit import AuditLog
-from verification.codes import CodeBook, Outcome, RateLimited
-from verification.delivery import DeliveryFailed, Message, Sender
+from verification.codes import Outcome
+from verification.delivery import Message
 from verification.directory import Directory
 from verification.organisations import Organisation
+from verification.service import Destination, Sent, Verifier, destinations
 
 MAX_ACCOUNT_TRIES = 3
 MAX_ATTEMPTS = 3
-MAX_CHANNELS_PER_KIND = 3
 ACCOUNT_DIGITS = 20
 RESEND_KEY = "*"
 
 
-@dataclass(frozen=True)
-class VerificationParts:
-    """What verification needs from outside the call: the directory, codes, senders per channel, the audit."""
-
-    directory: Directory
-    codes: CodeBook
-    senders: dict[str, Sender]
-    audit: AuditLog
-
-
-@dataclass(frozen=True)
-class Destination:
-    channel: str  # "sms" or "email"
-    address: str
-
-
 class VerificationFlow:
-    def __init__(self, *, directory: Directory, codes: CodeBook, senders: dict[str, Sender], audit: AuditLog,
-                 calls: CallStore, enqueue: Callable[[CallState, Prompts], VoiceResponse],
+    def __init__(self, *, directory: Directory, verifier: Verifier, calls: CallStore,
+                 enqueue: Callable[[CallState, Prompts], VoiceResponse],
                  presales: Callable[[CallState, Prompts], VoiceResponse]):
         self._directory = directory
-        self._codes = codes
-        self._senders = senders
-        self._audit = audit
+        self._verifier = verifier
         self._calls = calls
         self._enqueue = enqueue
         self._presales = presales
@@ -95,10 +75,10 @@ class VerificationFlow:
         organisation = self._directory.get(state.org) if state.org else None
         if organisation is None:
             return self._unverified(state, prompts)
-        destinations = _destinations(organisation)
-        chosen = choose(digits, "", {str(n): str(n) for n in range(1, len(destinations) + 1)}, {})
+        offered = destinations(organisation)
+        chosen = choose(digits, "", {str(n): str(n) for n in range(1, len(offered) + 1)}, {})
         if chosen is not None:
-            return self._send(state, prompts, organisation, destinations[int(chosen) - 1])
+            return self._send(state, prompts, organisation, offered[int(chosen) - 1])
         if attempt < MAX_ATTEMPTS:
             return self._channel_question(prompts, organisation, attempt + 1, prompts.text("not_understood" if digits else "no_input"))
         return self._unverified(state, prompts)
@@ -113,9 +93,8 @@ class VerificationFlow:
             if attempt < MAX_ATTEMPTS:
                 return self._code_question(prompts, attempt + 1, prompts.text("no_input"))
             return self._unverified(state, prompts)
-        outcome = self._codes.check(organisation.account_number, digits[:12])
-        self._audit.record(actor=self._caller(state), action="check", account=organisation.account_number,
-                           channel=state.channel.split(":")[0], result=outcome.value)
+        outcome = self._verifier.check(organisation.account_number, digits[:12], actor=self._caller(state),
+                                       channel=state.channel.split(":")[0])
         if outcome is Outcome.VERIFIED:
             self._calls.update(state.sid, verified="yes", verified_by=state.channel.split(":")[0])
             response = VoiceResponse()
@@ -142,8 +121,7 @@ class VerificationFlow:
             return self._partner_notice(state, prompts, organisation)
         self._calls.update(state.sid, org=organisation.account_number, org_name=organisation.name,
                            plan=organisation.plan, verified="yes", verified_by="registered-phone")
-        self._audit.record(actor=self._caller(state), action="check", account=organisation.account_number,
-                           channel="registered-phone", destination=state.caller, result=Outcome.VERIFIED.value)
+        self._verifier.passed_by_phone(organisation, actor=self._caller(state), number=state.caller)
         return self._enqueue(state, prompts)
 
     def _found(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
@@ -153,23 +131,12 @@ class VerificationFlow:
         return self._channel_question(prompts, organisation, 1, prompts.text("verify_intro"))
 
     def _send(self, state: CallState, prompts: Prompts, organisation: Organisation, destination: Destination) -> VoiceResponse:
-        actor = self._caller(state)
-        account = organisation.account_number
-        try:
-            issued = self._codes.issue(account, state.caller)
-        except RateLimited as limited:
-            self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
-                               destination=destination.address, result=f"refused: {limited.scope} limit")
+        sent = self._verifier.send(organisation, destination, actor=self._caller(state), caller=state.caller,
+                                   compose=lambda to, code, minutes: compose_message(prompts, to, code, minutes))
+        if sent is Sent.LIMITED:
             return self._unverified(state, prompts, prompts.text("codes_limited"))
-        try:
-            self._senders[destination.channel].send(_message(prompts, destination, issued.code, self._codes.policy.lifetime_seconds))
-        except DeliveryFailed:
-            self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
-                               destination=destination.address, result="failed")
-            lead = prompts.text(f"send_failed_{destination.channel}")
-            return self._channel_question(prompts, organisation, 1, lead)
-        self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
-                           destination=destination.address, result="sent")
+        if sent is Sent.FAILED:
+            return self._channel_question(prompts, organisation, 1, prompts.text(f"send_failed_{destination.channel}"))
         self._calls.update(state.sid, channel=f"{destination.channel}:{destination.address}")
         return self._code_question(prompts, 1, _spoken_destination(prompts, "code_sent", destination))
 
@@ -212,7 +179,7 @@ class VerificationFlow:
         gather = question(f"verify-channel?attempt={attempt}", prompts, [], speech=False)
         if lead:
             say(gather, prompts, lead)
-        for number, destination in enumerate(_destinations(organisation), start=1):
+        for number, destination in enumerate(destinations(organisation), start=1):
             say(gather, prompts, _spoken_destination(prompts, "offer", destination, digit=number))
         return asked(gather, f"verify-channel?attempt={attempt}")
 
@@ -237,18 +204,12 @@ class VerificationFlow:
         return f"caller {mask_number(state.caller)}"
 
 
-def _destinations(organisation: Organisation) -> list[Destination]:
-    return [Destination("sms", phone) for phone in organisation.registered_phones[:MAX_CHANNELS_PER_KIND]] + [
-        Destination("email", email) for email in organisation.registered_emails[:MAX_CHANNELS_PER_KIND]
-    ]
-
-
 def _destination_of(organisation: Organisation, channel: str) -> Destination:
     kind, _, address = channel.partition(":")
-    for destination in _destinations(organisation):
+    for destination in destinations(organisation):
         if (destination.channel, destination.address) == (kind, address):
             return destination
-    return _destinations(organisation)[0]
+    return destinations(organisation)[0]
 
 
 def _spoken_destination(prompts: Prompts, prefix: str, destination: Destination, **values) -> str:
@@ -259,8 +220,8 @@ def _spoken_destination(prompts: Prompts, prefix: str, destination: Destination,
     return prompts.text(f"{prefix}_email", initial=local[:1], domain=domain, **values)
 
 
-def _message(prompts: Prompts, destination: Destination, code: str, lifetime_seconds: int) -> Message:
-    minutes = lifetime_seconds // 60
+def compose_message(prompts: Prompts, destination: Destination, code: str, minutes: int) -> Message:
+    """The code's message in the caller's language."""
     body_key = "messages.sms" if destination.channel == "sms" else "messages.email_body"
     return Message(
         channel=destination.channel, to=destination.address,

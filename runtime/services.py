@@ -14,7 +14,6 @@ from flask import current_app
 from ivr.call_state import CallStore
 from ivr.catalogue import Catalogues, load_catalogues
 from ivr.flow import CallFlow
-from ivr.verification_flow import VerificationParts
 from routing.model import Table
 from routing.table import TableError, load_table
 from runtime.dev_tokens import development_token
@@ -24,6 +23,7 @@ from verification.audit import AuditLog
 from verification.codes import CodeBook, CodePolicy
 from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender
 from verification.directory import Directory
+from verification.service import Verifier
 
 EXTENSION = "support_router"
 
@@ -44,7 +44,7 @@ class Services:
     token_is_development: bool
     admin_token: str
     directory: Directory
-    codes: CodeBook
+    verifier: Verifier
     audit: AuditLog
     outbox: Outbox
     senders: dict[str, Sender]
@@ -67,12 +67,9 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     token = settings.twilio_auth_token or development_token(settings.dev_token_file)
     outbox = Outbox(client)
     senders = build_senders(settings, outbox)
-    verification = VerificationParts(
-        directory=Directory(client),
-        codes=CodeBook(client, clock, settings.code_secret, code_policy(settings)),
-        senders=senders,
-        audit=AuditLog(client, clock),
-    )
+    directory = Directory(client)
+    audit = AuditLog(client, clock)
+    verifier = Verifier(CodeBook(client, clock, settings.code_secret, code_policy(settings)), senders, audit)
     return Services(
         settings=settings,
         redis=client,
@@ -80,15 +77,15 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         catalogues=catalogues,
         flow=CallFlow(
             table=lambda: table, catalogues=catalogues, calls=calls, clock=clock,
-            hold_music_url=settings.hold_music_url, verification=verification,
+            hold_music_url=settings.hold_music_url, directory=directory, verifier=verifier,
         ),
         clock=clock,
         auth_token=token,
         token_is_development=not settings.twilio_auth_token,
         admin_token=settings.admin_token or development_token(settings.dev_admin_token_file),
-        directory=verification.directory,
-        codes=verification.codes,
-        audit=verification.audit,
+        directory=directory,
+        verifier=verifier,
+        audit=audit,
         outbox=outbox,
         senders=senders,
         redis_embedded="redis" not in overrides and not settings.redis_url,

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+
+from routing.numbers import valid_e164
 
 PURCHASE_CHANNELS = ("direct", "partner")
 PLANS = ("standard", "elevated")
@@ -57,7 +58,7 @@ def parse_organisation(account_number: str, data: object) -> Organisation:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
         errors["name"] = f"must be a non-empty text of at most {MAX_NAME} characters"
-    phones = _contacts(data, "registered_phones", _phone, errors)
+    phones = _contacts(data, "registered_phones", valid_e164, errors)
     emails = _contacts(data, "registered_emails", _email, errors)
     if not errors.get("registered_phones") and not errors.get("registered_emails") and not phones and not emails:
         errors["registered_phones"] = "an organisation needs at least one registered phone or e-mail address"
@@ -87,17 +88,6 @@ def _contacts(data: dict, field: str, normalise, errors: dict[str, str]) -> tupl
         if result not in normalised:
             normalised.append(result)
     return tuple(normalised)
-
-
-def _phone(text: str) -> str | None:
-    """E.164 for a valid international number; national forms are ambiguous without a country."""
-    try:
-        numobj = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(numobj):
-        return None
-    return phonenumbers.format_number(numobj, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _email(text: str) -> str | None:

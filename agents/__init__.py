@@ -1,0 +1,1 @@
+"""Agents: who takes the routed calls, and how they prove who they are."""

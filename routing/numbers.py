@@ -1,0 +1,17 @@
+"""Phone numbers as the directory records take them: international form, valid, E.164 out."""
+from __future__ import annotations
+
+import phonenumbers
+
+
+def valid_e164(text: object) -> str | None:
+    """`+46 70 123 45 67` -> `+46701234567`; None for anything not a valid international number."""
+    if not isinstance(text, str):
+        return None
+    try:
+        numobj = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(numobj):
+        return None
+    return phonenumbers.format_number(numobj, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,103 @@
+"""JSON records in Redis with an index by phone number (organisations, agents).
+
+A record and its index change together in one MULTI, guarded by WATCH, so a
+lookup never sees a half-written record, and a batch lands whole or not at all.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import redis
+
+from runtime.redis_connection import StoreUnavailable
+
+T = TypeVar("T")
+
+
+class PhoneIndexedStore(Generic[T]):
+    def __init__(self, client: redis.Redis, *, kind: str, key_of: Callable[[T], str], phones_of: Callable[[T], tuple[str, ...]],
+                 to_dict: Callable[[T], dict], from_dict: Callable[[dict], T]):
+        self._redis = client
+        self._record, self._by_phone, self._all = f"{kind}:", f"{kind}-phone:", f"{kind}s"
+        self._key_of, self._phones_of = key_of, phones_of
+        self._to_dict, self._from_dict = to_dict, from_dict
+
+    def get(self, key: str) -> T | None:
+        raw = self._call(self._redis.get, self._record + key)
+        return self._decode(raw) if raw else None
+
+    def all(self) -> list[T]:
+        return self._many(sorted(self._call(self._redis.smembers, self._all)))
+
+    def by_phone(self, number: str) -> list[T]:
+        """Every record that lists `number` (E.164), in key order."""
+        if not number:
+            return []
+        return self._many(sorted(self._call(self._redis.smembers, self._by_phone + number)))
+
+    def put(self, record: T) -> bool:
+        """Create or replace; True when it was new."""
+        return self.put_many([record])[0]
+
+    def put_many(self, records: list[T]) -> list[bool]:
+        keys = [self._record + self._key_of(record) for record in records]
+        return self._transaction(keys, lambda pipe, old: [
+            self._stage_put(pipe, record, old.get(key)) for key, record in zip(keys, records)
+        ])
+
+    def delete(self, key: str) -> bool:
+        return self._transaction([self._record + key], lambda pipe, old: self._stage_delete(pipe, old.get(self._record + key)))
+
+    def _stage_put(self, pipe, record: T, previous: T | None) -> bool:
+        key = self._key_of(record)
+        pipe.set(self._record + key, json.dumps(self._to_dict(record)))
+        pipe.sadd(self._all, key)
+        for number in set(self._phones_of(previous) if previous else ()) - set(self._phones_of(record)):
+            pipe.srem(self._by_phone + number, key)
+        for number in self._phones_of(record):
+            pipe.sadd(self._by_phone + number, key)
+        return previous is None
+
+    def _stage_delete(self, pipe, previous: T | None) -> bool:
+        if previous is None:
+            return False
+        key = self._key_of(previous)
+        pipe.delete(self._record + key)
+        pipe.srem(self._all, key)
+        for number in self._phones_of(previous):
+            pipe.srem(self._by_phone + number, key)
+        return True
+
+    def _transaction(self, keys: list[str], stage):
+        """Read the current records under WATCH, stage the writes, and retry if anyone raced us."""
+        try:
+            with self._redis.pipeline() as pipe:
+                while True:
+                    try:
+                        pipe.watch(*keys)
+                        old = {key: self._decode(raw) for key, raw in zip(keys, pipe.mget(keys)) if raw}
+                        pipe.multi()
+                        result = stage(pipe, old)
+                        pipe.execute()
+                        return result
+                    except redis.WatchError:
+                        continue
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def _many(self, keys: list[str]) -> list[T]:
+        if not keys:
+            return []
+        return [self._decode(raw) for raw in self._call(self._redis.mget, [self._record + key for key in keys]) if raw]
+
+    def _decode(self, raw: str) -> T:
+        return self._from_dict(json.loads(raw))
+
+    @staticmethod
+    def _call(method, *args):
+        try:
+            return method(*args)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
