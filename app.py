@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the router. `config` may carry `settings` and test doubles for `redis`, `clock`, `table`."""
     from admin.api import bp as admin_api_bp
     from admin.cli import bp as orgs_cli_bp
+    from agents.api import bp as agent_api_bp
     from ivr.views import bp as ivr_bp
     from runtime.services import EXTENSION, build_services
 
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(ivr_bp)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(orgs_cli_bp)
+    app.register_blueprint(agent_api_bp)
     return app
 
 

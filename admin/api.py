@@ -1,10 +1,11 @@
-"""The admin JSON API: the organisation directory, the development outbox and
-the verification audit. Errors are JSON naming the field; nothing is half-written."""
+"""The admin JSON API: organisations, agents, the development outbox and the
+verification audit. Errors are JSON naming the field; nothing is half-written."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
 from admin.auth import bearer_token_matches
+from agents.model import AgentError, parse_agent
 from runtime.redis_connection import StoreUnavailable
 from runtime.services import services
 from verification.organisations import OrganisationError, parse_organisation
@@ -66,3 +67,34 @@ def audit():
     limit = request.args.get("limit", "100")
     count = int(limit) if limit.isdigit() else 100
     return jsonify(entries=services().audit.recent(count, request.args.get("account") or None))
+
+
+@bp.get("/agents")
+def list_agents():
+    return jsonify(agents=[agent.public() for agent in services().agents.all()])
+
+
+@bp.get("/agents/<agent_id>")
+def get_agent(agent_id: str):
+    agent = services().agents.get(agent_id)
+    if agent is None:
+        return jsonify(error=f"no agent {agent_id}"), 404
+    return jsonify(agent.public())
+
+
+@bp.put("/agents/<agent_id>")
+def put_agent(agent_id: str):
+    """Create or replace; on a replacement, leaving out pin or password keeps the old one."""
+    try:
+        agent = parse_agent(agent_id, request.get_json(silent=True), services().agents.get(agent_id))
+    except AgentError as error:
+        return jsonify(errors=error.errors), 400
+    created = services().agents.put(agent)
+    return jsonify(agent.public()), 201 if created else 200
+
+
+@bp.delete("/agents/<agent_id>")
+def delete_agent(agent_id: str):
+    if not services().agents.delete(agent_id):
+        return jsonify(error=f"no agent {agent_id}"), 404
+    return "", 204

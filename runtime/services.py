@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 import redis
 from flask import current_app
 
+from agents.directory import AgentDirectory
+from agents.lockout import Lockout
 from ivr.call_state import CallStore
 from ivr.catalogue import Catalogues, load_catalogues
 from ivr.flow import CallFlow
@@ -48,6 +50,9 @@ class Services:
     audit: AuditLog
     outbox: Outbox
     senders: dict[str, Sender]
+    calls: CallStore
+    agents: AgentDirectory
+    agent_lockout: Lockout
     redis_embedded: bool = False
 
 
@@ -88,6 +93,9 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         audit=audit,
         outbox=outbox,
         senders=senders,
+        calls=calls,
+        agents=AgentDirectory(client),
+        agent_lockout=Lockout(client),
         redis_embedded="redis" not in overrides and not settings.redis_url,
     )
 
