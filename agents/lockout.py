@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import redis
 
-from runtime.redis_connection import StoreUnavailable
+from runtime.redis_connection import redis_errors
 
 FAILURES = "agent-failures:"
 
@@ -19,19 +19,13 @@ class Lockout:
         self.window = window_seconds
 
     def locked(self, agent_id: str) -> bool:
-        try:
+        with redis_errors():
             return int(self._redis.get(FAILURES + agent_id) or 0) >= self.limit
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
 
     def failed(self, agent_id: str) -> None:
-        try:
+        with redis_errors():
             self._redis.pipeline().incr(FAILURES + agent_id).expire(FAILURES + agent_id, self.window).execute()
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
 
     def succeeded(self, agent_id: str) -> None:
-        try:
+        with redis_errors():
             self._redis.delete(FAILURES + agent_id)
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from routing.model import Queue
 from routing.numbers import valid_e164
+from runtime.validation import FieldErrors
 
 AGENT_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 PIN = re.compile(r"[0-9]{4,8}")
@@ -17,10 +18,8 @@ MIN_PASSWORD = 10
 FIELDS = ("name", "pin", "password", "queues", "languages", "phones")
 
 
-class AgentError(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+class AgentError(FieldErrors):
+    """An agent record that breaks the rules."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 
 import redis
 
-from runtime.redis_connection import StoreUnavailable
+from runtime.redis_connection import redis_errors
 
 KEY_PREFIX = "call:"
 CLOSED_TTL_SECONDS = 15 * 60  # late webhooks after the status callback still find the record
@@ -55,10 +55,8 @@ class CallStore:
         self._ttl = ttl_seconds
 
     def get(self, sid: str) -> CallState | None:
-        try:
+        with redis_errors():
             data = self._redis.hgetall(KEY_PREFIX + sid)
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
         return CallState.from_hash(data)
 
     def put(self, state: CallState) -> None:
@@ -73,10 +71,5 @@ class CallStore:
 
     def _write(self, sid: str, mapping: dict[str, str], ttl: int) -> None:
         """One round trip: the fields and the expiry together."""
-        try:
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.hset(KEY_PREFIX + sid, mapping=mapping)
-            pipe.expire(KEY_PREFIX + sid, ttl)
-            pipe.execute()
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        with redis_errors():
+            self._redis.pipeline().hset(KEY_PREFIX + sid, mapping=mapping).expire(KEY_PREFIX + sid, ttl).execute()

@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 
 import redis
 
-from runtime.redis_connection import StoreUnavailable
+from runtime.redis_connection import redis_errors
 
 T = TypeVar("T")
 
@@ -72,20 +72,17 @@ class PhoneIndexedStore(Generic[T]):
 
     def _transaction(self, keys: list[str], stage):
         """Read the current records under WATCH, stage the writes, and retry if anyone raced us."""
-        try:
-            with self._redis.pipeline() as pipe:
-                while True:
-                    try:
-                        pipe.watch(*keys)
-                        old = {key: self._decode(raw) for key, raw in zip(keys, pipe.mget(keys)) if raw}
-                        pipe.multi()
-                        result = stage(pipe, old)
-                        pipe.execute()
-                        return result
-                    except redis.WatchError:
-                        continue
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        with redis_errors(), self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(*keys)
+                    old = {key: self._decode(raw) for key, raw in zip(keys, pipe.mget(keys)) if raw}
+                    pipe.multi()
+                    result = stage(pipe, old)
+                    pipe.execute()
+                    return result
+                except redis.WatchError:
+                    continue
 
     def _many(self, keys: list[str]) -> list[T]:
         if not keys:
@@ -97,7 +94,5 @@ class PhoneIndexedStore(Generic[T]):
 
     @staticmethod
     def _call(method, *args):
-        try:
+        with redis_errors():
             return method(*args)
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc

@@ -9,6 +9,8 @@ for more than a fraction of a second.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -21,6 +23,15 @@ from runtime.settings import Settings
 class StoreUnavailable(RuntimeError):
     """Redis did not answer. Raised in place of redis' own errors wherever we
     touch Redis, so the IVR can apologise and route on instead of failing."""
+
+
+@contextmanager
+def redis_errors() -> Iterator[None]:
+    """Where our code touches Redis: its errors leave as StoreUnavailable."""
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise StoreUnavailable(str(exc)) from exc
 
 
 def client_options(timeout: float) -> dict:

@@ -8,7 +8,7 @@ from datetime import datetime
 import redis
 
 from runtime.masking import mask_number
-from runtime.redis_connection import StoreUnavailable
+from runtime.redis_connection import redis_errors
 
 STREAM = "audit:verification"
 KEEP = 10_000
@@ -34,13 +34,12 @@ class AuditLog:
             "channel": channel, "destination": mask_destination(channel, destination) if destination else "",
             "result": result,
         }
-        try:
+        with redis_errors():
             self._redis.xadd(STREAM, entry, maxlen=KEEP, approximate=True)
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
 
     def recent(self, count: int = 100, account: str | None = None) -> list[dict[str, str]]:
-        entries = [fields for _, fields in self._redis.xrevrange(STREAM, count=max(1, min(count, 1000)) * (10 if account else 1))]
+        with redis_errors():
+            entries = [fields for _, fields in self._redis.xrevrange(STREAM, count=max(1, min(count, 1000)) * (10 if account else 1))]
         if account:
             entries = [entry for entry in entries if entry["account"] == account]
         return entries[:count]

@@ -20,7 +20,7 @@ from enum import Enum
 import pyotp
 import redis
 
-from runtime.redis_connection import StoreUnavailable
+from runtime.redis_connection import redis_errors
 
 CHALLENGE = "otp:"
 SENT_FOR_ORG = "otp-sent:org:"
@@ -100,24 +100,21 @@ class CodeBook:
         """Compare in constant time; a right code is spent, a wrong one costs an attempt."""
         key = CHALLENGE + account_number
         offered = self._digest(account_number, code)
-        try:
-            with self._redis.pipeline() as pipe:
-                while True:
-                    try:
-                        pipe.watch(key)
-                        record = pipe.hgetall(key)
-                        outcome = self._judge(record, offered)
-                        pipe.multi()
-                        if outcome is Outcome.WRONG:
-                            pipe.hincrby(key, "attempts_left", -1)
-                        elif outcome is not Outcome.UNKNOWN:
-                            pipe.delete(key)
-                        pipe.execute()
-                        return outcome
-                    except redis.WatchError:
-                        continue
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        with redis_errors(), self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    record = pipe.hgetall(key)
+                    outcome = self._judge(record, offered)
+                    pipe.multi()
+                    if outcome is Outcome.WRONG:
+                        pipe.hincrby(key, "attempts_left", -1)
+                    elif outcome is not Outcome.UNKNOWN:
+                        pipe.delete(key)
+                    pipe.execute()
+                    return outcome
+                except redis.WatchError:
+                    continue
 
     def _judge(self, record: dict[str, str], offered: str) -> Outcome:
         if not record:
@@ -152,8 +149,6 @@ class CodeBook:
 
     @staticmethod
     def _run(action):
-        try:
+        with redis_errors():
             return action()
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
 

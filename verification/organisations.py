@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from email_validator import EmailNotValidError, validate_email
 
 from routing.numbers import valid_e164
+from runtime.validation import FieldErrors
 
 PURCHASE_CHANNELS = ("direct", "partner")
 PLANS = ("standard", "elevated")
@@ -20,12 +21,8 @@ MAX_CONTACTS = 20
 MAX_NAME = 200
 
 
-class OrganisationError(ValueError):
-    """A record that breaks the rules; `errors` maps each field to what is wrong with it."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+class OrganisationError(FieldErrors):
+    """An organisation record that breaks the rules."""
 
 
 @dataclass(frozen=True)
