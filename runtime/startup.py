@@ -1,6 +1,7 @@
 """`python app.py`: start the router and tell the developer what it is running on."""
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 
@@ -35,5 +36,6 @@ def main(create_app: Callable[[], Flask]) -> None:
             print(f"codes by {channel}: not configured; they go to the development outbox: GET {base}/admin/api/outbox")
     if not settings.admin_token:
         print(f"admin API: no ADMIN_TOKEN; use the bearer token in {settings.dev_admin_token_file}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop like Ctrl-C: the embedded Redis saves and stops
     print(f"voice webhook: {base}/ivr/voice   status callback: {base}/ivr/status")
     app.run(host=settings.host, port=settings.port, threaded=True)
