@@ -15,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.cli import bp as orgs_cli_bp
     from agents.api import bp as agent_api_bp
     from ivr.views import bp as ivr_bp
+    from runtime.health import bp as health_bp
     from runtime.services import EXTENSION, build_services
 
     config = dict(config or {})
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     services = build_services(settings, config)
     app.extensions[EXTENSION] = services
     app.register_blueprint(ivr_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(orgs_cli_bp)
     app.register_blueprint(agent_api_bp)

@@ -1,0 +1,33 @@
+"""Liveness and readiness for load balancers and orchestrators.
+
+/healthz says the process answers; /readyz checks what a call needs (Redis
+reachable, the country table loaded) and names whichever fails.
+"""
+from __future__ import annotations
+
+import redis
+from flask import Blueprint, jsonify
+
+from runtime.services import services
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    checks = {"redis": _redis_ok(), "table": bool(services().table.lines)}
+    failing = [name for name, ok in checks.items() if not ok]
+    body = {"status": "ready" if not failing else "not ready", "checks": {name: "ok" if ok else "failing" for name, ok in checks.items()}}
+    return jsonify(body), 200 if not failing else 503
+
+
+def _redis_ok() -> bool:
+    try:
+        return bool(services().redis.ping())
+    except redis.RedisError:
+        return False
