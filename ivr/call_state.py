@@ -35,6 +35,7 @@ class CallState:
     verified: str = ""  # "yes", "no", or "partner" (sent to its partner)
     verified_by: str = ""  # "registered-phone", "sms" or "email"
     channel: str = ""  # where the last code went: "sms:+46...", "email:..."
+    table_version: str = ""  # the country table version the call began with
     queue_result: str = ""
     started_at: str = ""
     enqueued_at: str = ""

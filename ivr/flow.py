@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from countries.store import TableStore
 from ivr import spoken
 from ivr.call_state import CallState, CallStore
 from ivr.catalogue import Catalogues, Prompts
@@ -27,7 +28,6 @@ from routing.model import (
     Line,
     Queue,
     Severity,
-    Table,
 )
 from routing.queues import (
     estimated_wait_seconds,
@@ -50,9 +50,9 @@ QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
 
 class CallFlow:
-    def __init__(self, *, table: Callable[[], Table], catalogues: Catalogues, calls: CallStore,
+    def __init__(self, *, tables: TableStore, catalogues: Catalogues, calls: CallStore,
                  clock: Callable[[], datetime], hold_music_url: str, directory: Directory, verifier: Verifier):
-        self._table = table
+        self._tables = tables
         self._catalogues = catalogues
         self._calls = calls
         self._clock = clock
@@ -65,11 +65,12 @@ class CallFlow:
 
     def answer(self, sid: str, dialed: str, caller: str, caller_e164: str) -> VoiceResponse:
         """A new call: find the line, greet, and ask for a language or straight for the menu."""
-        match = line_for(self._table(), dialed, caller)
+        version, table = self._tables.current()
+        match = line_for(table, dialed, caller)
         line = match.line
         state = CallState(
-            sid=sid, line=line.id, dialed=dialed, caller=caller_e164,
-            caller_country=match.caller_country or "", started_at=self._now_iso(),
+            sid=sid, line=line.id, dialed=dialed, caller=caller_e164, caller_country=match.caller_country or "",
+            started_at=self._now_iso(), table_version=str(version),
         )
         if len(line.languages) == 1:
             state.language = line.languages[0]
@@ -169,7 +170,7 @@ class CallFlow:
 
         Needs nothing but the table in memory, so it works with Redis down.
         """
-        line = line_for(self._table(), dialed, caller).line
+        line = line_for(self._tables.latest_known(), dialed, caller).line
         prompts = self._catalogues(line.languages[0])
         response = VoiceResponse()
         say(response, prompts, prompts.text("apology"))
@@ -181,11 +182,12 @@ class CallFlow:
         state = self._calls.get(sid)
         if state is not None:
             return state
-        match = line_for(self._table(), dialed, caller)
+        version, table = self._tables.current()
+        match = line_for(table, dialed, caller)
         state = CallState(
             sid=sid, line=match.line.id, dialed=dialed, caller=caller_e164,
             caller_country=match.caller_country or "", language=match.line.languages[0],
-            started_at=self._now_iso(),
+            started_at=self._now_iso(), table_version=str(version),
         )
         self._calls.put(state)
         return state
@@ -310,7 +312,11 @@ class CallFlow:
     # -- context ----------------------------------------------------------------
 
     def _line(self, state: CallState) -> Line:
-        table = self._table()
+        """The call's line in the table version the call began with (the newest, if that is gone)."""
+        try:
+            table = self._tables.at(int(state.table_version or 0))
+        except (LookupError, ValueError):
+            table = self._tables.current()[1]
         return table.line(state.line) or table.line(table.default_line)
 
     def prompts(self, state: CallState) -> Prompts:

@@ -28,13 +28,17 @@ class TableError(ValueError):
 
 
 def load_table(path: str | os.PathLike[str]) -> Table:
-    """Read and validate the YAML table at `path` (a bare NO there is Norway, not false)."""
+    """Read and validate the YAML table at `path`."""
+    return parse_table(read_document(path))
+
+
+def read_document(path: str | os.PathLike[str]) -> dict:
+    """The table file's plain data (a bare NO there is Norway, not false), not yet validated."""
     with open(path, encoding="utf-8") as file:
         try:
-            data = load_yaml(file)
+            return load_yaml(file)
         except yaml.YAMLError as exc:
             raise TableError([(None, "", f"{os.fspath(path)} is not valid YAML: {exc}")]) from exc
-    return parse_table(data)
 
 
 def parse_table(data: dict) -> Table:

@@ -20,7 +20,7 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    checks = {"redis": _redis_ok(), "table": bool(services().table.lines)}
+    checks = {"redis": _redis_ok(), "table": bool(services().tables.latest_known().lines)}
     failing = [name for name, ok in checks.items() if not ok]
     body = {"status": "ready" if not failing else "not ready", "checks": {name: "ok" if ok else "failing" for name, ok in checks.items()}}
     return jsonify(body), 200 if not failing else 503

@@ -13,11 +13,12 @@ from flask import current_app
 
 from agents.directory import AgentDirectory
 from agents.lockout import Lockout
+from countries.store import TableStore
+from countries.validation import validator
 from ivr.call_state import CallStore
 from ivr.catalogue import Catalogues, load_catalogues
 from ivr.flow import CallFlow
-from routing.model import Table
-from routing.table import TableError, load_table
+from routing.table import read_document
 from runtime.dev_tokens import development_token
 from runtime.redis_connection import open_redis
 from runtime.settings import Settings
@@ -38,7 +39,7 @@ def system_clock() -> datetime:
 class Services:
     settings: Settings
     redis: redis.Redis
-    table: Table
+    tables: TableStore
     catalogues: Catalogues
     flow: CallFlow
     clock: Callable[[], datetime]
@@ -58,16 +59,14 @@ class Services:
 
 def build_services(settings: Settings, overrides: dict) -> Services:
     """Wire the parts; a bad table or catalogue stops start-up here, naming the fault."""
-    table = overrides.get("table") or load_table(settings.countries_file)
     catalogues = load_catalogues()
-    missing = [
-        (line.id, "languages", f"no prompt catalogue for {locale}")
-        for line in table.lines for locale in line.languages if not catalogues.has(locale)
-    ]
-    if missing:
-        raise TableError(missing)
+    validate = validator(catalogues)
+    document = read_document(settings.countries_file)
+    validate(document)
     clock = overrides.get("clock") or system_clock
     client = overrides.get("redis") or open_redis(settings)
+    tables = TableStore(client, clock, validate)
+    tables.start(document)
     calls = CallStore(client, settings.call_ttl)
     token = settings.twilio_auth_token or development_token(settings.dev_token_file)
     outbox = Outbox(client)
@@ -78,10 +77,10 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     return Services(
         settings=settings,
         redis=client,
-        table=table,
+        tables=tables,
         catalogues=catalogues,
         flow=CallFlow(
-            table=lambda: table, catalogues=catalogues, calls=calls, clock=clock,
+            tables=tables, catalogues=catalogues, calls=calls, clock=clock,
             hold_music_url=settings.hold_music_url, directory=directory, verifier=verifier,
         ),
         clock=clock,

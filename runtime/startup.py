@@ -21,8 +21,9 @@ def main(create_app: Callable[[], Flask]) -> None:
     services = app.extensions[EXTENSION]
     settings = services.settings
     base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
-    print(f"support router: {len(services.table.lines)} lines from {settings.countries_file}")
-    for line in services.table.lines:
+    table = services.tables.latest_known()
+    print(f"support router: {len(table.lines)} lines (table seeded from {settings.countries_file}; live in Redis)")
+    for line in table.lines:
         print(f"  {line.id:4} {line.name}: {', '.join(line.numbers)} ({', '.join(line.languages)})")
     if services.redis_embedded:
         print(f"redis: embedded, data in {settings.embedded_redis_file.parent} (set REDIS_URL to use a server)")

@@ -107,7 +107,7 @@ def test_a_forged_signature_is_refused_and_changes_nothing(client, redis_client)
     """A request signed with another token gets 403 and no call record."""
     response = signed_post(client, "/ivr/voice", SWEDEN, "not-our-token")
     assert response.status_code == 403
-    assert redis_client.keys("*") == []
+    assert redis_client.keys("call:*") == []
 
 
 def test_a_missing_signature_is_refused(client):

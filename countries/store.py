@@ -1,0 +1,180 @@
+"""The live country table: versioned documents in Redis, shared by every router process.
+
+Each accepted change writes a whole new version (the document in the YAML
+file's shape), its history entry (who, when, what changed) and the version
+pointer in one MULTI guarded by WATCH, so a stale writer gets `Conflict`
+instead of overwriting a colleague. A process parses each version once and
+keeps it; a call keeps the version it started with, so it never changes
+rules mid-call, and the next call picks up the new table.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+
+from routing.model import Table
+from runtime.redis_connection import StoreUnavailable, redis_errors
+
+log = logging.getLogger(__name__)
+
+VERSION = "table:version"
+DOCUMENT = "table:doc:"
+HISTORY = "table:history"
+PARSED_KEPT = 8
+
+
+class Conflict(Exception):
+    """The table changed since the writer read it (HTTP 412)."""
+
+    def __init__(self, current: int):
+        self.current = current
+        super().__init__(f"the table is at version {current}")
+
+
+@dataclass(frozen=True)
+class Change:
+    version: int
+    author: str
+    at: str
+    action: str
+    changed: dict  # entry id -> {"before": entry or None, "after": entry or None}; "default_line" likewise
+
+
+class TableStore:
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], validate: Callable[[dict], Table]):
+        self._redis = client
+        self._clock = clock
+        self._validate = validate
+        self._parsed: OrderedDict[int, Table] = OrderedDict()
+        self._seed: dict | None = None
+
+    # -- reading ---------------------------------------------------------------
+
+    def current(self) -> tuple[int, Table]:
+        """The newest version: one Redis round trip when this process has parsed it already.
+
+        A Redis that has lost the table (a new or flushed server) is seeded again from the file.
+        """
+        with redis_errors():
+            version = int(self._redis.get(VERSION) or 0)
+        if not version and self._seed is not None:
+            version = self.seed(self._seed)
+        return version, self.at(version)
+
+    def at(self, version: int) -> Table:
+        table = self._parsed.get(version)
+        if table is None:
+            table = self._validate(self.document(version))
+            self._remember(version, table)
+        return table
+
+    def latest_known(self) -> Table:
+        """The newest table this process has seen, for when Redis cannot be asked."""
+        return next(reversed(self._parsed.values()))
+
+    def document(self, version: int | None = None) -> dict:
+        with redis_errors():
+            version = version or int(self._redis.get(VERSION) or 0)
+            raw = self._redis.get(f"{DOCUMENT}{version}")
+        if raw is None:
+            raise LookupError(f"no table version {version}")
+        return json.loads(raw)
+
+    def history(self) -> list[Change]:
+        with redis_errors():
+            return [Change(**json.loads(raw)) for raw in self._redis.lrange(HISTORY, 0, -1)]
+
+    # -- writing ---------------------------------------------------------------
+
+    def start(self, document: dict) -> None:
+        """At start-up: seed Redis from the file if it has no table, and have a table in hand.
+
+        With Redis down, the file's table serves until Redis answers again.
+        """
+        self._seed = document
+        try:
+            self.current()
+        except StoreUnavailable:
+            log.warning("Redis unavailable at start-up: serving the table file until it answers")
+            self._remember(0, self._validate(document))
+
+    def seed(self, document: dict) -> int:
+        """Version 1 from the shipped file, unless Redis already has a table."""
+        with redis_errors():
+            if self._redis.exists(VERSION):
+                return int(self._redis.get(VERSION))
+        try:
+            return self.write(lambda current: document, author="seed", action="seeded from the table file", expected=0)
+        except Conflict as conflict:  # another process seeded first
+            return conflict.current
+
+    def put_entry(self, line_id: str, entry: dict, *, author: str, expected: int | None) -> int:
+        def change(current: dict) -> dict:
+            return {**current, "lines": {**current["lines"], line_id: entry}}
+
+        return self.write(change, author=author, action=f"put {line_id}", expected=expected)
+
+    def delete_entry(self, line_id: str, *, author: str, expected: int | None) -> int:
+        def change(current: dict) -> dict:
+            if line_id not in current["lines"]:
+                raise KeyError(line_id)
+            return {**current, "lines": {key: value for key, value in current["lines"].items() if key != line_id}}
+
+        return self.write(change, author=author, action=f"delete {line_id}", expected=expected)
+
+    def rollback(self, version: int, *, author: str, expected: int | None) -> int:
+        old = self.document(version)
+        return self.write(lambda current: old, author=author, action=f"rollback to version {version}", expected=expected)
+
+    def write(self, change: Callable[[dict], dict], *, author: str, action: str, expected: int | None) -> int:
+        """Validate `change(current document)` whole and store it as the next version.
+
+        `expected` is the version the writer read (None: whatever is current).
+        Raises Conflict, or the validator's error, and then nothing is written.
+        """
+        with redis_errors(), self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(VERSION)
+                    current_version = int(pipe.get(VERSION) or 0)
+                    if expected is not None and expected != current_version:
+                        raise Conflict(current_version)
+                    current = json.loads(pipe.get(f"{DOCUMENT}{current_version}") or '{"lines": {}}')
+                    document = change(copy.deepcopy(current))
+                    table = self._validate(document)
+                    version = current_version + 1
+                    record = Change(version, author, self._clock().isoformat(), action, _changes(current, document))
+                    pipe.multi()
+                    pipe.set(f"{DOCUMENT}{version}", json.dumps(document))
+                    pipe.set(VERSION, version)
+                    pipe.rpush(HISTORY, json.dumps(record.__dict__))
+                    pipe.execute()
+                    self._remember(version, table)
+                    return version
+                except redis.WatchError:
+                    continue
+
+    def _remember(self, version: int, table: Table) -> None:
+        self._parsed[version] = table
+        self._parsed.move_to_end(version)
+        while len(self._parsed) > PARSED_KEPT:
+            self._parsed.popitem(last=False)
+
+
+def _changes(before: dict, after: dict) -> dict:
+    """Which entries (and the default line) differ, with both sides."""
+    changed = {}
+    old, new = before.get("lines", {}), after.get("lines", {})
+    for line_id in list(old) + [key for key in new if key not in old]:
+        if old.get(line_id) != new.get(line_id):
+            changed[line_id] = {"before": old.get(line_id), "after": new.get(line_id)}
+    if before.get("default_line") != after.get("default_line"):
+        changed["default_line"] = {"before": before.get("default_line"), "after": after.get("default_line")}
+    return changed
