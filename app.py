@@ -12,7 +12,9 @@ from runtime.settings import Settings
 def create_app(config: dict | None = None) -> Flask:
     """Build the router. `config` may carry `settings` and test doubles for `redis`, `clock`, `table`."""
     from admin.api import bp as admin_api_bp
+    from admin.cli import admins as admins_cli_bp
     from admin.cli import bp as orgs_cli_bp
+    from admin.countries_api import bp as countries_api_bp
     from agents.api import bp as agent_api_bp
     from ivr.views import bp as ivr_bp
     from runtime.health import bp as health_bp
@@ -27,7 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(ivr_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(admin_api_bp)
+    app.register_blueprint(countries_api_bp)
     app.register_blueprint(orgs_cli_bp)
+    app.register_blueprint(admins_cli_bp)
     app.register_blueprint(agent_api_bp)
     return app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from admin.auth import bearer_token_matches
+from admin.auth import require_admin
 from agents.model import AgentError, parse_agent
 from runtime.redis_connection import StoreUnavailable
 from runtime.services import services
@@ -13,11 +13,7 @@ from verification.organisations import OrganisationError, parse_organisation
 bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 
 
-@bp.before_request
-def authenticate():
-    if not bearer_token_matches(services().admin_token):
-        return jsonify(error="a valid admin bearer token is required"), 401, {"WWW-Authenticate": "Bearer"}
-    return None
+bp.before_request(require_admin)
 
 
 @bp.errorhandler(StoreUnavailable)

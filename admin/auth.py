@@ -1,19 +1,25 @@
-"""Bearer-token authentication for the admin API.
-
-Without ADMIN_TOKEN the router makes a random development token in the
-instance folder (like the Twilio development token), so the API is never open.
-"""
+"""Bearer-token authentication for the admin API: who is asking, by token name."""
 from __future__ import annotations
 
-import hmac
+from flask import g, jsonify, request
 
-from flask import request
+from admin.tokens import AdminTokens
+from runtime.services import services
 
 BEARER = "Bearer "
 
 
-def bearer_token_matches(expected: str) -> bool:
+def admin_name(tokens: AdminTokens) -> str | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith(BEARER):
-        return False
-    return hmac.compare_digest(header[len(BEARER):].strip().encode(), expected.encode())
+        return None
+    return tokens.holder(header[len(BEARER):].strip())
+
+
+def require_admin():
+    """A blueprint's before_request: 401 unless a known admin token is presented; its name in g.admin."""
+    name = admin_name(services().admin_tokens)
+    if name is None:
+        return jsonify(error="a valid admin bearer token is required"), 401, {"WWW-Authenticate": "Bearer"}
+    g.admin = name
+    return None

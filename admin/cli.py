@@ -1,4 +1,5 @@
-"""`flask --app app orgs import FILE`: the directory from a YAML or CSV file, all or nothing."""
+"""Commands for admins who script: `flask --app app orgs import FILE` (all or
+nothing) and `flask --app app admins add NAME` (a named API token)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,3 +30,26 @@ def list_organisations() -> None:
     """Show the directory."""
     for organisation in services().directory.all():
         click.echo(f"{organisation.account_number}  {organisation.name}  ({organisation.purchased_via}, {organisation.plan})")
+
+
+admins = Blueprint("admins_cli", __name__, cli_group="admins")
+
+
+@admins.cli.command("add")
+@click.argument("name")
+def add_admin(name: str) -> None:
+    """Make a token for NAME; it is shown once, and the history names NAME for its changes."""
+    click.echo(services().admin_tokens.create(name))
+
+
+@admins.cli.command("revoke")
+@click.argument("name")
+def revoke_admin(name: str) -> None:
+    """Revoke every token of NAME."""
+    click.echo(f"revoked {services().admin_tokens.revoke(name)} token(s) of {name}")
+
+
+@admins.cli.command("list")
+def list_admins() -> None:
+    for name in services().admin_tokens.names():
+        click.echo(name)

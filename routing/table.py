@@ -26,6 +26,13 @@ class TableError(ValueError):
         self.errors = list(errors)
         super().__init__("\n".join(_describe(error) for error in self.errors))
 
+    def by_field(self) -> dict[str, str]:
+        """{"SE.timezone": "...", "default_line": "..."}: for JSON answers; problems on one field are joined."""
+        fields: dict[str, list[str]] = {}
+        for entry_id, field, message in self.errors:
+            fields.setdefault(".".join(part for part in (entry_id, field) if part) or "table", []).append(message)
+        return {field: "; ".join(messages) for field, messages in fields.items()}
+
 
 def load_table(path: str | os.PathLike[str]) -> Table:
     """Read and validate the YAML table at `path`."""

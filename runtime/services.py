@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import redis
 from flask import current_app
 
+from admin.tokens import AdminTokens
 from agents.directory import AgentDirectory
 from agents.lockout import Lockout
 from countries.store import TableStore
@@ -45,7 +46,7 @@ class Services:
     clock: Callable[[], datetime]
     auth_token: str
     token_is_development: bool
-    admin_token: str
+    admin_tokens: AdminTokens
     directory: Directory
     verifier: Verifier
     audit: AuditLog
@@ -86,7 +87,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         clock=clock,
         auth_token=token,
         token_is_development=not settings.twilio_auth_token,
-        admin_token=settings.admin_token or development_token(settings.dev_admin_token_file),
+        admin_tokens=AdminTokens(client, settings.admin_token or development_token(settings.dev_admin_token_file)),
         directory=directory,
         verifier=verifier,
         audit=audit,
