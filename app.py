@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.api import bp as admin_api_bp
     from admin.cli import admins as admins_cli_bp
     from admin.cli import bp as orgs_cli_bp
+    from admin.cli import countries as countries_cli_bp
     from admin.countries_api import bp as countries_api_bp
     from agents.api import bp as agent_api_bp
     from ivr.views import bp as ivr_bp
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(countries_api_bp)
     app.register_blueprint(orgs_cli_bp)
     app.register_blueprint(admins_cli_bp)
+    app.register_blueprint(countries_cli_bp)
     app.register_blueprint(agent_api_bp)
     return app
 

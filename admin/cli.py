@@ -1,5 +1,6 @@
 """Commands for admins who script: `flask --app app orgs import FILE` (all or
-nothing) and `flask --app app admins add NAME` (a named API token)."""
+nothing), `flask --app app admins add NAME` (a named API token) and
+`flask --app app countries validate|import|export|history|rollback`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +8,8 @@ from pathlib import Path
 import click
 from flask import Blueprint
 
+from countries.export import export_yaml
+from routing.table import TableError, read_document
 from runtime.services import services
 from verification.importer import OrganisationFileError, read_organisations
 
@@ -53,3 +56,59 @@ def revoke_admin(name: str) -> None:
 def list_admins() -> None:
     for name in services().admin_tokens.names():
         click.echo(name)
+
+
+countries = Blueprint("countries_cli", __name__, cli_group="countries")
+
+
+@countries.cli.command("validate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate_countries(path: Path) -> None:
+    """Check a table file as the API would, without changing anything."""
+    try:
+        table = services().tables.validate(read_document(path))
+    except TableError as error:
+        raise click.ClickException(f"{len(error.errors)} problem(s):\n{error}") from error
+    click.echo(f"valid: {len(table.lines)} lines")
+
+
+@countries.cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--author", default="cli", show_default=True, help="the name the history records")
+def import_countries(path: Path, author: str) -> None:
+    """Make PATH the live table, as a new version (all or nothing)."""
+    document = read_document(path)
+    try:
+        version = services().tables.write(lambda current: document, author=author, action=f"imported {path.name}", expected=None)
+    except TableError as error:
+        raise click.ClickException(f"nothing imported; {len(error.errors)} problem(s):\n{error}") from error
+    click.echo(f"the table is now version {version}")
+
+
+@countries.cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def export_countries(path: Path | None) -> None:
+    """Write the live table as YAML (to PATH or stdout), keeping the table file's comments and order."""
+    text = export_yaml(services().tables.document(), Path(services().settings.countries_file))
+    if path is None:
+        click.echo(text, nl=False)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+@countries.cli.command("history")
+def countries_history() -> None:
+    for change in reversed(services().tables.history()):
+        click.echo(f"{change.version:>4}  {change.at}  {change.author:<12} {change.action}  ({', '.join(change.changed) or 'no change'})")
+
+
+@countries.cli.command("rollback")
+@click.argument("version", type=int)
+@click.option("--author", default="cli", show_default=True)
+def rollback_countries(version: int, author: str) -> None:
+    """Make VERSION's table current again, as a new version."""
+    try:
+        new = services().tables.rollback(version, author=author, expected=None)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"the table is now version {new} (as version {version})")

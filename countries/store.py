@@ -51,7 +51,7 @@ class TableStore:
     def __init__(self, client: redis.Redis, clock: Callable[[], datetime], validate: Callable[[dict], Table]):
         self._redis = client
         self._clock = clock
-        self._validate = validate
+        self.validate = validate
         self._parsed: OrderedDict[int, Table] = OrderedDict()
         self._seed: dict | None = None
 
@@ -71,7 +71,7 @@ class TableStore:
     def at(self, version: int) -> Table:
         table = self._parsed.get(version)
         if table is None:
-            table = self._validate(self.document(version))
+            table = self.validate(self.document(version))
             self._remember(version, table)
         return table
 
@@ -103,7 +103,7 @@ class TableStore:
             self.current()
         except StoreUnavailable:
             log.warning("Redis unavailable at start-up: serving the table file until it answers")
-            self._remember(0, self._validate(document))
+            self._remember(0, self.validate(document))
 
     def seed(self, document: dict) -> int:
         """Version 1 from the shipped file, unless Redis already has a table."""
@@ -148,7 +148,7 @@ class TableStore:
                         raise Conflict(current_version)
                     current = json.loads(pipe.get(f"{DOCUMENT}{current_version}") or '{"lines": {}}')
                     document = change(copy.deepcopy(current))
-                    table = self._validate(document)
+                    table = self.validate(document)
                     version = current_version + 1
                     record = Change(version, author, self._clock().isoformat(), action, _changes(current, document))
                     pipe.multi()

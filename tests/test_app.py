@@ -1,6 +1,7 @@
 """The router as a process: `python app.py` started for real, as a new user would."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -81,3 +82,25 @@ def test_a_bad_country_table_stops_start_up_naming_entry_and_field(tmp_path):
     assert result.returncode == 2
     assert "SE.timezone" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_table_change_made_through_one_process_is_used_by_another_on_its_next_call(redis_url, redis_client, tmp_path):
+    """Process A takes the admin's edit (GB gains French); a call served by process B offers it at once."""
+    ports = [free_port(), free_port()]
+    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "ADMIN_TOKEN": "admin-secret", "INSTANCE_DIR": str(tmp_path)}
+    with router(ports[0], **env), router(ports[1], **env):
+        before = CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=f"http://127.0.0.1:{ports[1]}",
+                            to="+448000326417", from_="+447911123456", answers=[], max_requests=1).play()
+        admin = {"Authorization": "Bearer admin-secret"}
+        entry_request = urllib.request.Request(f"http://127.0.0.1:{ports[0]}/admin/api/countries/GB", headers=admin)
+        with urllib.request.urlopen(entry_request, timeout=5) as response:
+            entry, etag = json.loads(response.read()), response.headers["ETag"]
+        entry["languages"] = ["en-GB", "fr-CA"]
+        update = urllib.request.Request(f"http://127.0.0.1:{ports[0]}/admin/api/countries/GB", method="PUT",
+                                        data=json.dumps(entry).encode(),
+                                        headers={**admin, "If-Match": etag, "Content-Type": "application/json"})
+        assert urllib.request.urlopen(update, timeout=5).status == 200
+        after = CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=f"http://127.0.0.1:{ports[1]}",
+                           to="+448000326417", from_="+447911123456", answers=[], max_requests=1).play()
+    assert "Pour le français, appuyez sur le 2." not in before.said()
+    assert "Pour le français, appuyez sur le 2." in after.said()
