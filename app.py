@@ -18,17 +18,19 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.countries_api import bp as countries_api_bp
     from agents.api import bp as agent_api_bp
     from ivr.views import bp as ivr_bp
+    from public.numbers import bp as numbers_bp
     from runtime.health import bp as health_bp
     from runtime.services import EXTENSION, build_services
 
     config = dict(config or {})
     settings = config.pop("settings", None) or Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = Flask(__name__, instance_path=os.path.abspath(settings.instance_dir))
+    app = Flask(__name__, instance_path=os.path.abspath(settings.instance_dir), template_folder="templates", static_folder="static")
     services = build_services(settings, config)
     app.extensions[EXTENSION] = services
     app.register_blueprint(ivr_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(numbers_bp)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(countries_api_bp)
     app.register_blueprint(orgs_cli_bp)

@@ -1,0 +1,1 @@
+"""Pages anyone may read: the support numbers and their hours."""
