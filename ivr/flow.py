@@ -7,7 +7,7 @@ Nothing here knows about Flask.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from ivr.catalogue import Catalogues, Prompts
 from ivr.choices import choose
 from ivr.twiml import asked, question, say
 from ivr.verification_flow import VerificationFlow
-from routing.hours import holiday_name, is_open, next_opening
+from routing.hours import closure_at, holiday_name, is_open, next_opening
 from routing.lookup import line_for
 from routing.model import (
     HIGHEST_SEVERITY,
@@ -28,6 +28,7 @@ from routing.model import (
     Line,
     Queue,
     Severity,
+    Table,
 )
 from routing.queues import (
     estimated_wait_seconds,
@@ -46,6 +47,7 @@ DEFAULT_QUEUE = Queue.TECHNICAL  # a caller who never chooses still reaches a pe
 DEFAULT_SEVERITY = Severity.B
 OFFER_TECHNICAL, OFFER_CRITICAL = "technical", "critical"
 FALLBACK_LOCALE = "en-GB"  # for the hold and apologies when the caller's language is unknown
+Spoken = Sequence[tuple[Prompts, str]]  # sentences, each with the voice that speaks it
 QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
 
@@ -76,7 +78,8 @@ class CallFlow:
             state.language = line.languages[0]
         self._calls.put(state)
         if state.language:
-            return self._menu_question(self._catalogues(state.language), 1, greet=True)
+            prompts = self._catalogues(state.language)
+            return self._menu_question(prompts, 1, greet=True, notices=self._notices(table, line, prompts))
         return self._language_question(line, 1)
 
     def language(self, state: CallState, attempt: int, digits: str, speech: str) -> VoiceResponse:
@@ -89,7 +92,8 @@ class CallFlow:
             return self._language_question(line, attempt + 1, lead)
         locale = chosen or line.languages[0]
         self._calls.update(state.sid, language=locale)
-        return self._menu_question(self._catalogues(locale), 1)
+        prompts = self._catalogues(locale)
+        return self._menu_question(prompts, 1, notices=self._notices(self._table(state), line, prompts))
 
     def menu(self, state: CallState, attempt: int, digits: str, speech: str) -> VoiceResponse:
         prompts = self.prompts(state)
@@ -204,12 +208,30 @@ class CallFlow:
             say(gather, prompts, prompts.text("choose_language", digit=digit))
         return asked(gather, f"language?attempt={attempt}")
 
-    def _menu_question(self, prompts: Prompts, attempt: int, lead: str | None = None, greet: bool = False) -> VoiceResponse:
+    def _menu_question(self, prompts: Prompts, attempt: int, lead: str | None = None, greet: bool = False,
+                       notices: Spoken = ()) -> VoiceResponse:
+        """The menu; the first time, after the welcome and any service-health notices."""
         gather = question(f"menu?attempt={attempt}", prompts, _all_words(prompts.raw("menu_words")))
-        for text in (prompts.text("welcome") if greet else None, lead, prompts.text("menu")):
+        if greet:
+            say(gather, prompts, prompts.text("welcome"))
+        for voice, text in notices:
+            say(gather, voice, text)
+        for text in (lead, prompts.text("menu")):
             if text:
                 say(gather, prompts, text)
         return asked(gather, f"menu?attempt={attempt}")
+
+    def _notices(self, table: Table, line: Line, prompts: Prompts) -> Spoken:
+        """Current service-health notices for the line, each in the caller's language where it has one."""
+        return [self._in_language(notice.texts, prompts) for notice in table.notices_for(line.id, self._clock())]
+
+    def _in_language(self, texts: tuple[tuple[str, str], ...], prompts: Prompts) -> tuple[Prompts, str]:
+        """An admin's text in the caller's language, else in English (or whatever there is) with a voice for it."""
+        by_language = dict(texts)
+        if prompts.language in by_language:
+            return prompts, by_language[prompts.language]
+        language, text = ("en", by_language["en"]) if "en" in by_language else next(iter(by_language.items()))
+        return self._catalogues(language if self._catalogues.has(language) else FALLBACK_LOCALE), text
 
     def _severity_question(self, prompts: Prompts, attempt: int, lead: str | None = None) -> VoiceResponse:
         gather = question(f"severity?attempt={attempt}", prompts, _all_words(prompts.raw("severity_words")))
@@ -273,23 +295,31 @@ class CallFlow:
         """Say so, say when it opens, offer what is open instead, else a polite goodbye."""
         label = prompts.raw(f"queue_names.{queue.value}")
         config = line.queue(queue)
-        holiday = queue in QUEUES_CLOSED_ON_HOLIDAYS and holiday_name(line, now)
-        sentences = [prompts.text("closed_holiday" if holiday else "closed_now", queue=label)]
-        if config is not None:
-            sentences.append(spoken.describe_hours(prompts, label, config.hours_for(severity), line.timezone))
+        closure = closure_at(line, queue, now)
+        if closure is not None and closure.end is None:  # the emergency switch: its message says it all
+            sentences = [self._in_language(closure.messages, prompts)]
+        else:
+            holiday = queue in QUEUES_CLOSED_ON_HOLIDAYS and holiday_name(line, now)
+            sentences = [(prompts, prompts.text("closed_holiday" if holiday else "closed_now", queue=label))]
+            reason = dict(closure.messages).get(prompts.language) if closure else None
+            if reason:
+                sentences.append((prompts, reason))
+            if config is not None:
+                sentences.append((prompts, spoken.describe_hours(prompts, label, config.hours_for(severity), line.timezone)))
         opening = next_opening(line, queue, now, severity)
         if opening is not None:
-            sentences.append(spoken.next_opening(prompts, now.astimezone(ZoneInfo(line.timezone)), opening))
+            sentences.append((prompts, spoken.next_opening(prompts, now.astimezone(ZoneInfo(line.timezone)), opening)))
         self._calls.update(state.sid, queue=queue.value, severity=severity.value if severity else "", status="closed")
         offer = self._alternative(line, queue, severity, now)
         if offer is None:
             response = VoiceResponse()
-            for sentence in sentences:
-                say(response, prompts, sentence)
+            for voice, sentence in sentences:
+                say(response, voice, sentence)
             return self._goodbye(prompts, response)
         gather = question(f"closed?offer={offer}", prompts, prompts.raw("yes_words"))
-        for sentence in sentences + [prompts.text("offer_critical" if offer == OFFER_CRITICAL else "offer_technical")]:
-            say(gather, prompts, sentence)
+        offer_text = prompts.text("offer_critical" if offer == OFFER_CRITICAL else "offer_technical")
+        for voice, sentence in sentences + [(prompts, offer_text)]:
+            say(gather, voice, sentence)
         response = VoiceResponse()
         response.append(gather)
         return self._goodbye(prompts, response)
@@ -311,12 +341,15 @@ class CallFlow:
 
     # -- context ----------------------------------------------------------------
 
-    def _line(self, state: CallState) -> Line:
-        """The call's line in the table version the call began with (the newest, if that is gone)."""
+    def _table(self, state: CallState) -> Table:
+        """The table version the call began with (the newest, if that is gone)."""
         try:
-            table = self._tables.at(int(state.table_version or 0))
+            return self._tables.at(int(state.table_version or 0))
         except (LookupError, ValueError):
-            table = self._tables.current()[1]
+            return self._tables.current()[1]
+
+    def _line(self, state: CallState) -> Line:
+        table = self._table(state)
         return table.line(state.line) or table.line(table.default_line)
 
     def prompts(self, state: CallState) -> Prompts:

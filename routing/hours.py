@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from routing.model import QUEUES_CLOSED_ON_HOLIDAYS, Line, Queue, Severity, WeeklyHours
+from routing.model import (
+    QUEUES_CLOSED_ON_HOLIDAYS,
+    Closure,
+    Line,
+    Queue,
+    Severity,
+    WeeklyHours,
+)
 
 SEARCH_DAYS = 400
 HOLIDAY_LANGUAGE = "en_US"
@@ -44,10 +51,16 @@ def next_opening(line: Line, queue: Queue, at: datetime, severity: Severity | No
     zone = local.tzinfo
     for offset in range(SEARCH_DAYS + 1):
         day = local.date() + timedelta(days=offset)
-        for candidate in sorted(_candidates(day, hours, zone)):
+        for candidate in sorted(_candidates(day, hours, zone, line.closures)):
             if candidate > at and _open(line, queue, hours, candidate.astimezone(zone)):
                 return candidate.astimezone(zone)
     return None
+
+
+def closure_at(line: Line, queue: Queue, at: datetime) -> Closure | None:
+    """The admin's closure (or emergency switch) shutting `queue` at `at`, if any."""
+    wall = _local(line, at).replace(tzinfo=None)
+    return next((closure for closure in line.closures if closure.closes(queue) and closure.covers(wall)), None)
 
 
 def holiday_name(line: Line, at: datetime, language: str = HOLIDAY_LANGUAGE) -> str | None:
@@ -70,17 +83,25 @@ def _open(line: Line, queue: Queue, hours: WeeklyHours, local: datetime) -> bool
         return False
     minute = local.hour * 60 + local.minute
     weekday = local.weekday()
-    return any(i.weekday == weekday and i.start <= minute < i.end for i in hours.intervals)
+    if not any(i.weekday == weekday and i.start <= minute < i.end for i in hours.intervals):
+        return False
+    wall = local.replace(tzinfo=None)
+    return not any(closure.closes(queue) and closure.covers(wall) for closure in line.closures)
 
 
-def _candidates(day: date, hours: WeeklyHours, zone: ZoneInfo) -> Iterator[datetime]:
+def _candidates(day: date, hours: WeeklyHours, zone: ZoneInfo, closures: tuple[Closure, ...]) -> Iterator[datetime]:
     """UTC instants on local `day` at which the queue may open: both readings of
-    each opening time (they differ when clocks go back), and the clock change, if
-    any (an opening skipped by clocks going forward happens then)."""
-    for interval in hours.intervals:
-        if interval.weekday == day.weekday():
-            wall = datetime.combine(day, time(*divmod(interval.start, 60)), tzinfo=zone)
-            yield from (wall.replace(fold=fold).astimezone(timezone.utc) for fold in (0, 1))
+    each opening time and of each closure's end (they differ when clocks go
+    back), and the clock change, if any (an opening skipped by clocks going
+    forward happens then)."""
+    walls = [time(*divmod(interval.start, 60)) for interval in hours.intervals if interval.weekday == day.weekday()]
+    for closure in closures:
+        if closure.end is not None and (closure.yearly and closure.end.timetuple()[1:3] == day.timetuple()[1:3]
+                                        or closure.end.date() == day):
+            walls.append(closure.end.time())
+    for wall_time in walls:
+        wall = datetime.combine(day, wall_time, tzinfo=zone)
+        yield from (wall.replace(fold=fold).astimezone(timezone.utc) for fold in (0, 1))
     change = _clock_change(day, zone)
     if change is not None:
         yield change

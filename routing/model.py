@@ -3,6 +3,7 @@ where the table came from (YAML today, Redis later) and of who asks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 
@@ -76,6 +77,65 @@ class QueueConfig:
 
 
 @dataclass(frozen=True)
+class Closure:
+    """A time a line's queues are shut on top of the weekly hours and public
+    holidays: an office event, an extra holiday (once or every year), or the
+    emergency switch, which has no end and a message for callers.
+
+    `start` and `end` are local wall-clock times; `end` is exclusive; None means
+    until switched off. Empty `queues` means every queue of the line.
+    """
+
+    start: datetime
+    end: datetime | None
+    reason: str = ""
+    queues: frozenset[Queue] = frozenset()
+    yearly: bool = False
+    messages: tuple[tuple[str, str], ...] = ()  # (language, text): what callers hear
+
+    def closes(self, queue: Queue) -> bool:
+        return not self.queues or queue in self.queues
+
+    def covers(self, local: datetime) -> bool:
+        """Whether the local wall time `local` (naive) falls inside the closure."""
+        start, end = self.start, self.end
+        if self.yearly:
+            start, end = _in_year(start, local.year), _in_year(end, local.year) if end else None
+            if end is not None and end <= start:  # spans the new year
+                return local >= start or local < end
+        return start <= local and (end is None or local < end)
+
+    def message(self, language: str) -> str | None:
+        texts = dict(self.messages)
+        return texts.get(language) or texts.get("en") or next(iter(texts.values()), None)
+
+
+def _in_year(moment: datetime, year: int) -> datetime:
+    try:
+        return moment.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return moment.replace(year=year, day=28)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A service-health notice read to callers before the menu while it is current."""
+
+    id: str
+    texts: tuple[tuple[str, str], ...]  # (language, text)
+    starts: datetime  # aware
+    ends: datetime  # aware
+    lines: tuple[str, ...] = ()  # empty: every line
+
+    def applies(self, line_id: str, at: datetime) -> bool:
+        return self.starts <= at < self.ends and (not self.lines or line_id in self.lines)
+
+    def text(self, language: str) -> str | None:
+        texts = dict(self.texts)
+        return texts.get(language) or texts.get("en") or next(iter(texts.values()), None)
+
+
+@dataclass(frozen=True)
 class Line:
     """A support line: one entry of the country table."""
 
@@ -88,6 +148,7 @@ class Line:
     markets: tuple[str, ...] = ()
     shared_numbers: tuple[str, ...] = ()
     holiday_country: str | None = None
+    closures: tuple[Closure, ...] = ()
 
     def queue(self, queue: Queue) -> QueueConfig | None:
         for config in self.queues:
@@ -106,6 +167,10 @@ class Table:
 
     lines: tuple[Line, ...]
     default_line: str
+    notices: tuple[Notice, ...] = ()
+
+    def notices_for(self, line_id: str, at: datetime) -> list[Notice]:
+        return [notice for notice in self.notices if notice.applies(line_id, at)]
 
     def line(self, line_id: str) -> Line | None:
         for line in self.lines:

@@ -11,6 +11,7 @@ from collections import defaultdict
 import yaml
 
 from routing.model import Line, Table
+from routing.table_closures import read_notices
 from routing.table_entry import read_line
 from routing.table_fields import Error, unknown_keys
 from routing.yaml_loader import load_yaml
@@ -53,7 +54,8 @@ def parse_table(data: dict) -> Table:
     if not isinstance(data, dict):
         raise TableError([(None, "", "the table must be a mapping with default_line and lines")])
     errors: list[Error] = []
-    unknown_keys(data, ("default_line", "lines"), "", lambda field, message: errors.append((None, field, message)))
+    add_table_error = lambda field, message: errors.append((None, field, message))  # noqa: E731
+    unknown_keys(data, ("default_line", "lines", "notices"), "", add_table_error)
     entries = data.get("lines")
     if not isinstance(entries, dict) or not entries:
         errors.append((None, "lines", "must be a non-empty mapping of entries"))
@@ -65,9 +67,10 @@ def parse_table(data: dict) -> Table:
     elif entries and (not isinstance(default, str) or default not in entries):
         errors.append((None, "default_line", f"{default!r} is not an entry in lines"))
     errors += _shared_number_errors(lines)
+    notices = read_notices(data.get("notices"), {str(key) for key in entries}, add_table_error)
     if errors:
         raise TableError(errors)
-    return Table(lines=tuple(lines), default_line=default)
+    return Table(lines=tuple(lines), default_line=default, notices=notices)
 
 
 def _shared_number_errors(lines: list[Line]) -> list[Error]:

@@ -14,10 +14,11 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from routing.model import Line
+from routing.table_closures import read_closures, read_emergency
 from routing.table_fields import Add, Error, member_of, string_items, unknown_keys
 from routing.table_queues import read_queues
 
-_ENTRY_KEYS = ("name", "timezone", "numbers", "shared", "languages", "markets", "holidays", "queues")
+_ENTRY_KEYS = ("name", "timezone", "numbers", "shared", "languages", "markets", "holidays", "queues", "closures", "emergency")
 _ID = re.compile(r"[A-Za-z0-9_-]+")
 _LANGUAGE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
 _NANP = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1])
@@ -52,7 +53,8 @@ def read_line(line_id: object, data: object, errors: list[Error]) -> Line:
     if "shared" in data:
         shared = string_items(data["shared"], "shared", add, member_of(numbers, "this entry's numbers"))
     queues = read_queues(data.get("queues"), languages, add)
-    return Line(entry_id, name, timezone, numbers, languages, queues, markets, shared, holiday_country)
+    closures = read_closures(data.get("closures"), add) + read_emergency(data.get("emergency"), add)
+    return Line(entry_id, name, timezone, numbers, languages, queues, markets, shared, holiday_country, closures)
 
 
 def _name(value: object, add: Add) -> str:

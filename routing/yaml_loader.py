@@ -1,5 +1,6 @@
 """YAML as people write it in our files: only true/false are booleans (as in
-YAML 1.2), so Norway's `NO` stays a country and a prompt's `yes` stays a word."""
+YAML 1.2), so Norway's `NO` stays a country and a prompt's `yes` stays a word;
+dates and times stay text, so a document can be stored as JSON as it was read."""
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ class StrictBoolLoader(yaml.SafeLoader):
 
 
 StrictBoolLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 StrictBoolLoader.add_implicit_resolver(
