@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.countries_api import bp as countries_api_bp
     from agents.api import bp as agent_api_bp
     from ivr.views import bp as ivr_bp
-    from public.numbers import bp as numbers_bp
+    from public_pages.numbers import bp as numbers_bp
     from runtime.health import bp as health_bp
     from runtime.services import EXTENSION, build_services
 
