@@ -16,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.cli import bp as orgs_cli_bp
     from admin.cli import countries as countries_cli_bp
     from admin.countries_api import bp as countries_api_bp
+    from admin.countries_api import notices_bp, what_if_bp
     from agents.api import bp as agent_api_bp
     from ivr.views import bp as ivr_bp
     from public_pages.numbers import bp as numbers_bp
@@ -33,6 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(numbers_bp)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(countries_api_bp)
+    app.register_blueprint(notices_bp)
+    app.register_blueprint(what_if_bp)
     app.register_blueprint(orgs_cli_bp)
     app.register_blueprint(admins_cli_bp)
     app.register_blueprint(countries_cli_bp)

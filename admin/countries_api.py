@@ -2,11 +2,14 @@
 write validated whole, versioned, guarded by ETag/If-Match, and rolled back in one call."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, g, jsonify, make_response, request
 
 from admin.auth import require_admin
 from countries.store import Conflict
 from routing.table import TableError
+from routing.what_if import what_if
 from runtime.services import services
 
 bp = Blueprint("admin_countries", __name__, url_prefix="/admin/api/countries")
@@ -89,3 +92,85 @@ def rollback():
     except LookupError:
         return jsonify(errors={"version": f"no version {target}"}), 400
     return jsonify(version=version), 200, _etag(version)
+
+
+@bp.put("/<line_id>/emergency")
+def switch_on(line_id: str):
+    """{"message": {"en": ...}, "queues": [...]}: closes the line's queues now, until switched off."""
+    switch = request.get_json(silent=True)
+    return _edit(line_id, lambda entry: {**entry, "emergency": switch}, f"emergency on {line_id}")
+
+
+@bp.delete("/<line_id>/emergency")
+def switch_off(line_id: str):
+    return _edit(line_id, lambda entry: {key: value for key, value in entry.items() if key != "emergency"},
+                 f"emergency off {line_id}")
+
+
+def _edit(line_id: str, edit, action: str):
+    try:
+        version = _write(lambda expected: services().tables.edit_entry(line_id, edit, author=g.admin, action=action,
+                                                                       expected=expected))
+    except KeyError:
+        return jsonify(error=f"no entry {line_id}"), 404
+    return jsonify(version=version), 200, _etag(version)
+
+
+notices_bp = Blueprint("admin_notices", __name__, url_prefix="/admin/api/notices")
+notices_bp.before_request(require_admin)
+
+
+@notices_bp.get("")
+def list_notices():
+    version, _ = services().tables.current()
+    return jsonify(notices=services().tables.document(version).get("notices", [])), 200, _etag(version)
+
+
+@notices_bp.put("/<notice_id>")
+def put_notice(notice_id: str):
+    notice = request.get_json(silent=True)
+    if not isinstance(notice, dict):
+        return jsonify(errors={"notice": "the body must be a notice object"}), 400
+    notice = {**notice, "id": notice_id}
+
+    def change(document: dict) -> dict:
+        others = [item for item in document.get("notices", []) if item.get("id") != notice_id]
+        return {**document, "notices": others + [notice]}
+
+    version = _write(lambda expected: services().tables.write(change, author=g.admin, action=f"notice {notice_id}", expected=expected))
+    return jsonify(notice), 200, _etag(version)
+
+
+@notices_bp.delete("/<notice_id>")
+def delete_notice(notice_id: str):
+    def change(document: dict) -> dict:
+        notices = document.get("notices", [])
+        if not any(item.get("id") == notice_id for item in notices):
+            raise KeyError(notice_id)
+        return {**document, "notices": [item for item in notices if item.get("id") != notice_id]}
+
+    try:
+        version = _write(lambda expected: services().tables.write(change, author=g.admin, action=f"notice {notice_id} removed",
+                                                                  expected=expected))
+    except KeyError:
+        return jsonify(error=f"no notice {notice_id}"), 404
+    return "", 204, _etag(version)
+
+
+what_if_bp = Blueprint("admin_what_if", __name__, url_prefix="/admin/api/what-if")
+what_if_bp.before_request(require_admin)
+
+
+@what_if_bp.get("")
+def what_if_view():
+    """?to=+46201605899&from=+46701234567&at=2026-12-24T10:00:00+01:00 (at defaults to now)."""
+    at = services().clock()
+    if request.args.get("at"):
+        try:
+            at = datetime.fromisoformat(request.args["at"])
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            return jsonify(errors={"at": "must be a date and time with its UTC offset"}), 400
+    version, table = services().tables.current()
+    return jsonify(version=version, **what_if(table, request.args.get("to", ""), request.args.get("from", ""), at))

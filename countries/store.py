@@ -115,6 +115,13 @@ class TableStore:
         except Conflict as conflict:  # another process seeded first
             return conflict.current
 
+    def edit_entry(self, line_id: str, edit: Callable[[dict], dict], *, author: str, action: str, expected: int | None) -> int:
+        """Change one existing entry (KeyError if there is none)."""
+        def change(current: dict) -> dict:
+            return {**current, "lines": {**current["lines"], line_id: edit(current["lines"][line_id])}}
+
+        return self.write(change, author=author, action=action, expected=expected)
+
     def put_entry(self, line_id: str, entry: dict, *, author: str, expected: int | None) -> int:
         def change(current: dict) -> dict:
             return {**current, "lines": {**current["lines"], line_id: entry}}

@@ -57,3 +57,12 @@ def test_history_and_rollback_from_the_command_line(app, tmp_path):
     history = cli(app, "countries", "history").output.splitlines()
     assert [line.split()[0] for line in history] == ["3", "2", "1"]
     assert "ops" in history[1] and "(GB)" in history[1]
+
+
+def test_what_if_from_the_command_line(app):
+    """Saturday in London: billing closed outside hours, technical open."""
+    result = cli(app, "countries", "what-if", "--to", "+448000326417", "--at", "2026-11-28T12:00:00+00:00")
+    assert result.exit_code == 0, result.output
+    assert "United Kingdom (GB)" in result.output
+    assert "billing      closed (outside hours); opens 2026-11-30T09:00:00+00:00" in result.output
+    assert "technical    open" in result.output

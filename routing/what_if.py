@@ -1,0 +1,43 @@
+"""What a caller would get: for a dialled number, a caller number and an
+instant, the line, the language offer, each queue open or closed (and why),
+the next openings and any notices. Admins check a change with it before
+callers find out."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from routing.hours import closure_at, holiday_name, is_open, next_opening
+from routing.lookup import line_for
+from routing.model import QUEUES_CLOSED_ON_HOLIDAYS, Table
+
+
+def what_if(table: Table, dialed: str, caller: str, at: datetime) -> dict:
+    match = line_for(table, dialed, caller)
+    line = match.line
+    queues = []
+    for config in line.queues:
+        severities = [severity for severity, _ in config.severity_hours] or [None]
+        for severity in severities:
+            closure = closure_at(line, config.queue, at)
+            holiday = holiday_name(line, at) if config.queue in QUEUES_CLOSED_ON_HOLIDAYS else None
+            opening = next_opening(line, config.queue, at, severity)
+            queues.append({
+                "queue": config.queue.value,
+                "severity": severity.value if severity else None,
+                "open": is_open(line, config.queue, at, severity),
+                "next_opening": opening.isoformat() if opening else None,
+                "closed_by": ("emergency switch" if closure.end is None else "closure") if closure else ("public holiday" if holiday else None),
+                "reason": (dict(closure.messages) if closure else {}) or ({"en": holiday} if holiday else {}),
+                "languages": list(line.queue_languages(config.queue)),
+            })
+    return {
+        "line": line.id,
+        "name": line.name,
+        "dialed_known": match.dialed_known,
+        "caller_country": match.caller_country,
+        "language_offer": list(line.languages),
+        "local_time": at.astimezone(ZoneInfo(line.timezone)).isoformat(),
+        "notices": [dict(notice.texts) for notice in table.notices_for(line.id, at)],
+        "queues": queues,
+    }
