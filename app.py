@@ -17,9 +17,12 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.cli import countries as countries_cli_bp
     from admin.countries_api import bp as countries_api_bp
     from admin.countries_api import notices_bp, what_if_bp
+    from admin.pages import bp as admin_pages_bp
+    from admin.web_security import SESSION_LIFETIME
     from agents.api import bp as agent_api_bp
     from ivr.views import bp as ivr_bp
     from public_pages.numbers import bp as numbers_bp
+    from runtime.dev_tokens import development_token
     from runtime.health import bp as health_bp
     from runtime.services import EXTENSION, build_services
 
@@ -27,6 +30,11 @@ def create_app(config: dict | None = None) -> Flask:
     settings = config.pop("settings", None) or Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, instance_path=os.path.abspath(settings.instance_dir), template_folder="templates", static_folder="static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key or development_token(settings.dev_secret_key_file),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        SESSION_COOKIE_SECURE=bool(settings.public_base_url and settings.public_base_url.startswith("https://")),
+    )
     services = build_services(settings, config)
     app.extensions[EXTENSION] = services
     app.register_blueprint(ivr_bp)
@@ -36,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(countries_api_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(what_if_bp)
+    app.register_blueprint(admin_pages_bp)
     app.register_blueprint(orgs_cli_bp)
     app.register_blueprint(admins_cli_bp)
     app.register_blueprint(countries_cli_bp)

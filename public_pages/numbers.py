@@ -57,10 +57,11 @@ def _lines(table: Table, country: str, now: datetime) -> list[dict]:
     lines = [line for line in table.lines if _serves(line, country)]
     if country and any(line.id == country for line in lines):
         lines = [line for line in lines if line.id == country]  # a country's own line before a regional one
-    return [_describe(line, now) for line in lines]
+    return [describe_line(line, now) for line in lines]
 
 
-def _describe(line: Line, now: datetime) -> dict:
+def describe_line(line: Line, now: datetime) -> dict:
+    """A line as people read it: formatted numbers, each queue's hours, languages and whether it is open now."""
     return {
         "id": line.id,
         "name": line.name,

@@ -39,6 +39,7 @@ class Settings:
     hold_music_url: str = DEFAULT_HOLD_MUSIC_URL
     log_level: str = "INFO"
     admin_token: str | None = None
+    secret_key: str | None = None
     smtp_host: str | None = None
     smtp_port: int = DEFAULT_SMTP_PORT
     smtp_from: str = DEFAULT_SMTP_FROM
@@ -78,6 +79,7 @@ class Settings:
             hold_music_url=get("HOLD_MUSIC_URL", DEFAULT_HOLD_MUSIC_URL),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             admin_token=get("ADMIN_TOKEN", None),
+            secret_key=get("SECRET_KEY", None),
             smtp_host=get("SMTP_HOST", None),
             smtp_port=int(get("SMTP_PORT", DEFAULT_SMTP_PORT)),
             smtp_from=get("SMTP_FROM", DEFAULT_SMTP_FROM),
@@ -100,6 +102,10 @@ class Settings:
     @property
     def dev_token_file(self) -> Path:
         return Path(self.instance_dir) / "twilio-dev-token"
+
+    @property
+    def dev_secret_key_file(self) -> Path:
+        return Path(self.instance_dir) / "secret-key"
 
     @property
     def dev_admin_token_file(self) -> Path:

@@ -1,0 +1,42 @@
+"""Sessions and CSRF for the admin pages.
+
+An admin signs in with their API token once; the session cookie (signed with
+SECRET_KEY, HttpOnly, SameSite=Lax, expiring) carries their name. Every form
+carries a per-session CSRF token that each POST must echo.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import abort, request, session
+
+SESSION_LIFETIME = timedelta(hours=8)
+CSRF_FIELD = "csrf_token"
+
+
+def csrf_token() -> str:
+    if CSRF_FIELD not in session:
+        session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return session[CSRF_FIELD]
+
+
+def check_csrf() -> None:
+    """A before_request: POSTs without the session's token are refused (400)."""
+    if request.method != "POST":
+        return
+    sent = request.form.get(CSRF_FIELD, "")
+    if not sent or not hmac.compare_digest(sent, session.get(CSRF_FIELD, "")):
+        abort(400, "the form has expired; reload the page and try again")
+
+
+def sign_in(name: str) -> None:
+    session.clear()
+    session.permanent = True
+    session["admin"] = name
+    csrf_token()
+
+
+def signed_in_admin() -> str | None:
+    return session.get("admin")

@@ -1,0 +1,55 @@
+"""The admin pages' protections, checked over plain HTTP."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from app import create_app
+
+
+@pytest.fixture
+def app(settings, redis_client, clock):
+    return create_app({"settings": replace(settings, admin_token="t"), "redis": redis_client, "clock": clock})
+
+
+def signed_in(client):
+    client.get("/admin/sign-in")
+    with client.session_transaction() as session:
+        token = session["csrf_token"]
+    client.post("/admin/sign-in", data={"token": "t", "csrf_token": token})
+    with client.session_transaction() as session:
+        return session["csrf_token"]
+
+
+def test_admin_pages_need_a_sign_in(client):
+    """Every admin page redirects to the sign-in page."""
+    for path in ("/admin", "/admin/lines/SE", "/admin/history", "/admin/notices", "/admin/what-if"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/admin/sign-in" in response.headers["Location"]
+
+
+def test_a_form_posted_without_the_csrf_token_is_refused(client):
+    """Signed in, but a cross-site POST (no token) changes nothing: 400."""
+    signed_in(client)
+    response = client.post("/admin/rollback", data={"target": "1", "version": "1"})
+    assert response.status_code == 400
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client):
+    """The cookie cannot be read by scripts nor sent by other sites' forms."""
+    client.get("/admin/sign-in")
+    cookie = client.get_cookie("session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_an_edit_from_a_stale_form_is_refused_with_an_explanation(client):
+    """Two admins open the SE form at version 1; the second save is told the table moved on."""
+    token = signed_in(client)
+    page = client.get("/admin/lines/SE").get_data(as_text=True)
+    assert 'name="version" value="1"' in page
+    form = {"csrf_token": token, "version": "1", "name": "Sweden", "timezone": "Europe/Stockholm", "numbers": "+46201605899",
+            "languages": "sv-SE\nen-GB", "technical_enabled": "on", "technical_hours": "24x7"}
+    assert client.post("/admin/lines/SE", data=form).status_code == 302
+    stale = client.post("/admin/lines/SE", data={**form, "name": "Sverige"})
+    assert stale.status_code == 400 and "Someone else changed the table" in stale.get_data(as_text=True)
