@@ -11,7 +11,7 @@ from routing.model import Queue
 from routing.numbers import valid_e164
 from runtime.validation import FieldErrors
 
-AGENT_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+AGENT_ID = re.compile(r"[0-9]{3,12}")  # digits, so an agent can key it in on the agent line
 PIN = re.compile(r"[0-9]{4,8}")
 LANGUAGE = re.compile(r"[a-z]{2}")
 MIN_PASSWORD = 10
@@ -51,7 +51,7 @@ def parse_agent(agent_id: str, data: object, previous: Agent | None = None) -> A
         raise AgentError({"body": "must be an object"})
     errors = {str(key)[:64]: "unknown field" for key in set(data) - set(FIELDS)}
     if not AGENT_ID.fullmatch(agent_id):
-        errors["agent_id"] = "must be 2 to 64 lower-case letters, digits, dots, dashes or underscores"
+        errors["agent_id"] = "must be 3 to 12 digits (agents key it in on the phone)"
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         errors["name"] = "must be a non-empty text"

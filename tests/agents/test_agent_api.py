@@ -18,20 +18,20 @@ def basic(agent_id: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{agent_id}:{password}".encode()).decode()}
 
 
-ANNA_AUTH = basic("anna", ANNA["password"])
+ANNA_AUTH = basic("1001", ANNA["password"])
 
 
 @pytest.fixture
 def anna(client):
-    assert client.put("/admin/api/agents/anna", json=ANNA, headers=ADMIN).status_code == 201
+    assert client.put("/admin/api/agents/1001", json=ANNA, headers=ADMIN).status_code == 201
 
 
 def test_an_agents_pin_and_password_are_stored_hashed_and_never_shown(client, anna, redis_client):
     """The API shows skills and phones; Redis holds scrypt hashes, not the secrets."""
-    shown = client.get("/admin/api/agents/anna", headers=ADMIN).json
-    assert shown == {"agent_id": "anna", "name": "Anna Agent", "queues": ["technical", "billing"], "languages": ["sv", "en"],
+    shown = client.get("/admin/api/agents/1001", headers=ADMIN).json
+    assert shown == {"agent_id": "1001", "name": "Anna Agent", "queues": ["technical", "billing"], "languages": ["sv", "en"],
                      "phones": ["+46701112233"]}
-    raw = redis_client.get("agent:anna")
+    raw = redis_client.get("agent:1001")
     assert ANNA["password"] not in raw and '"4711"' not in raw and "scrypt:" in raw
 
 
@@ -43,28 +43,28 @@ def test_an_agents_pin_and_password_are_stored_hashed_and_never_shown(client, an
 )
 def test_an_invalid_agent_field_is_named_and_nothing_is_stored(client, change, field):
     """400 with the field's error; the agent does not exist afterwards."""
-    response = client.put("/admin/api/agents/anna", json={**ANNA, **change}, headers=ADMIN)
+    response = client.put("/admin/api/agents/1001", json={**ANNA, **change}, headers=ADMIN)
     assert response.status_code == 400 and field in response.json["errors"]
-    assert client.get("/admin/api/agents/anna", headers=ADMIN).status_code == 404
+    assert client.get("/admin/api/agents/1001", headers=ADMIN).status_code == 404
 
 
 def test_replacing_an_agent_without_secrets_keeps_the_old_ones(client, anna):
     """A skills update need not resend the PIN and password."""
     update = {key: value for key, value in ANNA.items() if key not in ("pin", "password")}
-    assert client.put("/admin/api/agents/anna", json={**update, "queues": ["presales"]}, headers=ADMIN).status_code == 200
+    assert client.put("/admin/api/agents/1001", json={**update, "queues": ["presales"]}, headers=ADMIN).status_code == 200
     assert client.get("/agent/api/orgs/1/contacts", headers=ANNA_AUTH).status_code == 404  # signed in, no such org
 
 
 def test_the_agent_api_needs_the_agents_password(client, anna):
     """No credentials or a wrong password: 401."""
     assert client.get("/agent/api/orgs/100200/contacts").status_code == 401
-    assert client.get("/agent/api/orgs/100200/contacts", headers=basic("anna", "wrong")).status_code == 401
+    assert client.get("/agent/api/orgs/100200/contacts", headers=basic("1001", "wrong")).status_code == 401
 
 
 def test_five_wrong_passwords_lock_the_agent_out_even_with_the_right_one(client, anna):
     """After five failures the right password gets 429 until the lock-out ends."""
     for _ in range(5):
-        client.get("/agent/api/orgs/100200/contacts", headers=basic("anna", "wrong"))
+        client.get("/agent/api/orgs/100200/contacts", headers=basic("1001", "wrong"))
     assert client.get("/agent/api/orgs/100200/contacts", headers=ANNA_AUTH).status_code == 429
 
 
@@ -81,10 +81,10 @@ def test_an_agent_sends_a_code_and_checks_the_one_the_caller_reads_out(client, a
     checked = client.post("/agent/api/verification/check", json={"account_number": "100200", "code": code, "call_sid": "CA" + "7" * 32},
                           headers=ANNA_AUTH)
     assert checked.json == {"result": "verified"}
-    assert redis_client.hget("call:CA" + "7" * 32, "verified_by") == "agent anna"
+    assert redis_client.hget("call:CA" + "7" * 32, "verified_by") == "agent 1001"
     audit = client.get("/admin/api/verification/audit?account=100200", headers=ADMIN).json["entries"]
     assert [(entry["actor"], entry["action"], entry["result"]) for entry in reversed(audit)] == [
-        ("agent anna", "send", "sent"), ("agent anna", "check", "verified")]
+        ("agent 1001", "send", "sent"), ("agent 1001", "check", "verified")]
 
 
 def test_agents_share_the_organisations_send_limit_with_the_ivr(client, anna, register, smtp_inbox):
