@@ -63,14 +63,18 @@ class CallStore:
     def put(self, state: CallState) -> None:
         self._write(state.sid, asdict(state), self._ttl)
 
-    def update(self, sid: str, **changes: str) -> None:
-        self._write(sid, changes, self._ttl)
+    def update(self, sid: str, also=None, **changes: str) -> None:
+        """Write `changes`; `also(pipeline)` may add writes that belong with them (one round trip)."""
+        self._write(sid, changes, self._ttl, also)
 
     def close(self, sid: str, status: str, ended_at: str) -> None:
         """Mark the call over; the record stays briefly for webhooks that arrive late."""
         self._write(sid, {"status": status, "ended_at": ended_at}, CLOSED_TTL_SECONDS)
 
-    def _write(self, sid: str, mapping: dict[str, str], ttl: int) -> None:
-        """One round trip: the fields and the expiry together."""
+    def _write(self, sid: str, mapping: dict[str, str], ttl: int, also=None) -> None:
+        """One round trip: the fields and the expiry together (and whatever `also` adds)."""
         with redis_errors():
-            self._redis.pipeline().hset(KEY_PREFIX + sid, mapping=mapping).expire(KEY_PREFIX + sid, ttl).execute()
+            pipe = self._redis.pipeline().hset(KEY_PREFIX + sid, mapping=mapping).expire(KEY_PREFIX + sid, ttl)
+            if also is not None:
+                also(pipe)
+            pipe.execute()

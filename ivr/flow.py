@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -20,6 +21,7 @@ from ivr.catalogue import Catalogues, Prompts
 from ivr.choices import choose
 from ivr.twiml import asked, question, say
 from ivr.verification_flow import VerificationFlow
+from ivr.waiting import WaitingRoom
 from routing.hours import closure_at, holiday_name, is_open, next_opening
 from routing.lookup import line_for
 from routing.model import (
@@ -48,17 +50,20 @@ DEFAULT_SEVERITY = Severity.B
 OFFER_TECHNICAL, OFFER_CRITICAL = "technical", "critical"
 FALLBACK_LOCALE = "en-GB"  # for the hold and apologies when the caller's language is unknown
 Spoken = Sequence[tuple[Prompts, str]]  # sentences, each with the voice that speaks it
+SERVED_RESULTS = frozenset({"bridged", "bridging-in-process"})
 QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
 
 class CallFlow:
     def __init__(self, *, tables: TableStore, catalogues: Catalogues, calls: CallStore,
-                 clock: Callable[[], datetime], hold_music_url: str, directory: Directory, verifier: Verifier):
+                 clock: Callable[[], datetime], hold_music_url: str, directory: Directory, verifier: Verifier,
+                 waiting: WaitingRoom):
         self._tables = tables
         self._catalogues = catalogues
         self._calls = calls
         self._clock = clock
         self._hold_music_url = hold_music_url
+        self._waiting = waiting
         self.verification = VerificationFlow(
             directory=directory, verifier=verifier, calls=calls, enqueue=self._enqueue_chosen, presales=self._presales,
         )
@@ -125,10 +130,12 @@ class CallFlow:
             return self._severity_question(prompts, 1)
         return self._goodbye(prompts)
 
-    def hold(self, locale: str, position: int, average_wait: int, waited: int) -> VoiceResponse:
-        """The waitUrl, requested again each time it ends: where the caller stands, then music.
+    def hold(self, sid: str, queue: str, locale: str, position: int, average_wait: int) -> VoiceResponse:
+        """The waitUrl, requested again each time it ends: where the caller stands, a fresh estimate, music.
 
-        Reads nothing from Redis: the language comes in the URL, the figures from Twilio.
+        The language and queue come in the URL; the estimate is worked out again
+        each cycle from this queue's recent pace (one Redis round trip; without
+        Redis, Twilio's figures stand in).
         """
         prompts = self._catalogues(locale if locale and self._catalogues.has(locale) else FALLBACK_LOCALE)
         response = VoiceResponse()
@@ -136,7 +143,10 @@ class CallFlow:
             say(response, prompts, prompts.text("position_next"))
         elif position > 1:
             say(response, prompts, prompts.text("position", position=position))
-        estimate = estimated_wait_seconds(position, average_wait, waited)
+        try:
+            estimate = self._waiting.estimate(sid, queue, position, average_wait).seconds if position > 1 else None
+        except StoreUnavailable:
+            estimate = estimated_wait_seconds(position, average_wait, 0)
         if estimate is not None:
             minutes = minutes_to_say(estimate)
             wait = prompts.text("wait_minutes", minutes=minutes) if minutes > 1 else prompts.text("wait_one_minute")
@@ -153,6 +163,7 @@ class CallFlow:
             state = self._calls.get(sid)
             if state is not None:
                 self._calls.update(sid, status="left", queue_result=result)
+                self._waiting.left(sid, state.queue_name, served=result in SERVED_RESULTS)
         except StoreUnavailable:
             state = None
         if result in QUEUE_FAILURES:
@@ -164,7 +175,10 @@ class CallFlow:
     def status(self, sid: str, call_status: str) -> VoiceResponse:
         """The call is over: close its record (best effort; Twilio ignores this answer)."""
         try:
+            state = self._calls.get(sid)
             self._calls.close(sid, call_status or "completed", self._now_iso())
+            if state is not None:
+                self._waiting.left(sid, state.queue_name, served=False)
         except StoreUnavailable:
             pass
         return VoiceResponse()
@@ -281,14 +295,16 @@ class CallFlow:
         say(response, prompts, prompts.text("connecting", queue=label))
         self._enqueue_verb(response, prompts.locale, name)
         self._calls.update(
-            state.sid, queue=queue.value, severity=severity.value if severity else "",
+            state.sid, also=lambda pipe: self._waiting.joined(state.sid, name, pipe),
+            queue=queue.value, severity=severity.value if severity else "",
             queue_name=name, status="queued", enqueued_at=self._now_iso(),
         )
         return response
 
     @staticmethod
     def _enqueue_verb(response: VoiceResponse, locale: str, name: str) -> None:
-        response.enqueue(name, wait_url=f"hold?lang={locale}", wait_url_method="POST", action="queue-result", method="POST")
+        wait_url = f"hold?{urlencode({'lang': locale, 'queue': name})}"
+        response.enqueue(name, wait_url=wait_url, wait_url_method="POST", action="queue-result", method="POST")
 
     def _closed(self, state: CallState, line: Line, prompts: Prompts, queue: Queue,
                 severity: Severity | None, now: datetime) -> VoiceResponse:

@@ -35,7 +35,7 @@ LAST_RESORT = (
     '<?xml version="1.0" encoding="UTF-8"?><Response>'
     '<Say voice="Polly.Amy" language="en-GB">We are sorry, we are having technical difficulties. '
     "Please hold while we connect you to technical support.</Say>"
-    '<Enqueue waitUrl="hold?lang=en-GB" action="queue-result">technical.en.B</Enqueue></Response>'
+    '<Enqueue waitUrl="hold?lang=en-GB&amp;queue=technical.en.B" action="queue-result">technical.en.B</Enqueue></Response>'
 )
 
 
@@ -142,10 +142,11 @@ def closed():
 @bp.post("/hold")
 def hold():
     return twiml(services().flow.hold(
+        request.form.get("CallSid", "")[:64],
+        request.args.get("queue", "")[:64],
         request.args.get("lang", "")[:16],
         _int(request.form.get("QueuePosition")),
         _int(request.form.get("AvgQueueTime")),
-        _int(request.form.get("QueueTime")),
     ))
 
 

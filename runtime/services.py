@@ -19,6 +19,7 @@ from countries.validation import validator
 from ivr.call_state import CallStore
 from ivr.catalogue import Catalogues, load_catalogues
 from ivr.flow import CallFlow
+from ivr.waiting import WaitingRoom
 from routing.table import read_document
 from runtime.dev_tokens import development_token
 from runtime.redis_connection import open_redis
@@ -53,6 +54,7 @@ class Services:
     outbox: Outbox
     senders: dict[str, Sender]
     calls: CallStore
+    waiting: WaitingRoom
     agents: AgentDirectory
     agent_lockout: Lockout
     redis_embedded: bool = False
@@ -73,6 +75,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     outbox = Outbox(client)
     senders = build_senders(settings, outbox)
     directory = Directory(client)
+    waiting = WaitingRoom(client, clock)
     audit = AuditLog(client, clock)
     verifier = Verifier(CodeBook(client, clock, settings.code_secret, code_policy(settings)), senders, audit)
     return Services(
@@ -82,7 +85,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         catalogues=catalogues,
         flow=CallFlow(
             tables=tables, catalogues=catalogues, calls=calls, clock=clock,
-            hold_music_url=settings.hold_music_url, directory=directory, verifier=verifier,
+            hold_music_url=settings.hold_music_url, directory=directory, verifier=verifier, waiting=waiting,
         ),
         clock=clock,
         auth_token=token,
@@ -94,6 +97,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         outbox=outbox,
         senders=senders,
         calls=calls,
+        waiting=waiting,
         agents=AgentDirectory(client),
         agent_lockout=Lockout(client),
         redis_embedded="redis" not in overrides and not settings.redis_url,

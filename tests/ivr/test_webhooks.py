@@ -230,7 +230,7 @@ def test_with_redis_down_the_caller_gets_an_apology_and_technical_support_at_onc
         assert names(verbs) == ["Say", "Enqueue"]
         assert verbs[0].text.startswith("Vi ber om ursäkt")
         assert verbs[1].text == "technical.sv.B"
-        assert verbs[1].attrs["waitUrl"] == "hold?lang=sv-SE"
+        assert verbs[1].attrs["waitUrl"] == "hold?lang=sv-SE&queue=technical.sv.B"
     assert names(parse(post(client, "/ivr/status", {**SWEDEN, "CallStatus": "completed"}).data)) == []
     assert names(parse(post(client, "/ivr/queue-result", {**SWEDEN, "QueueResult": "hangup"}).data)) == ["Hangup"]
 

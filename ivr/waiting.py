@@ -1,0 +1,135 @@
+"""The router's own record of who waits in which queue, and how fast queues move.
+
+Twilio holds the callers; this record lets the router choose which queue an
+agent serves next (severity A first, then the longest wait), show agents who
+is waiting, and estimate waits from our own recent service. It is updated when
+a caller joins, is connected (the whisper), leaves (`QueueResult`) or hangs up
+(the status callback), so an agent is never offered a caller who has gone.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+
+from runtime.redis_connection import redis_errors
+
+WAITING = "waiting:"  # sorted set per queue name: CallSid scored by the time it joined
+QUEUES = "waiting-queues"
+SERVED = "served:"  # list per queue name: when agents recently took a caller (epoch seconds)
+SERVED_KEPT = 20
+RECENT_SECONDS = 60 * 60
+SEVERITY_RANK = {"A": 0, "B": 1, "C": 2}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    sid: str
+    queue: str  # e.g. technical.sv.A
+    since: float  # epoch seconds
+
+    @property
+    def queue_type(self) -> str:
+        return self.queue.split(".")[0]
+
+    @property
+    def language(self) -> str:
+        parts = self.queue.split(".")
+        return parts[1] if len(parts) > 1 else ""
+
+    @property
+    def severity(self) -> str:
+        parts = self.queue.split(".")
+        return parts[2] if len(parts) > 2 else ""
+
+
+def serving_order(entries: Iterable[Waiting]) -> list[Waiting]:
+    """As agents will get them: severity A before anything else, then the longest wait."""
+    return sorted(entries, key=lambda entry: (SEVERITY_RANK.get(entry.severity, 1) != 0, entry.since))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    seconds: int | None
+    basis: str  # how it was reached, for the console
+
+
+def estimate_wait(position: int, served_at: list[float], now: float, twilio_average: int) -> Estimate:
+    """Remaining wait for the caller at `position`, worked out again on every hold cycle.
+
+    Our own figure first: from the times agents recently took callers from
+    this queue, one caller is taken every `interval` seconds, so the caller at
+    position p waits about p intervals. Without two recent pick-ups, Twilio's
+    average of those now waiting stands in (they are, on average, halfway).
+    """
+    if position <= 0:
+        return Estimate(None, "not in the queue")
+    recent = sorted(time for time in served_at if now - time <= RECENT_SECONDS)
+    if len(recent) >= 2:
+        interval = (recent[-1] - recent[0]) / (len(recent) - 1)
+        since_last = now - recent[-1]
+        seconds = max(int(position * interval - min(since_last, interval)), 30)
+        return Estimate(seconds, f"{len(recent)} callers taken in the last {int((now - recent[0]) // 60)} min, "
+                                 f"one every {int(interval)} s; position {position}")
+    if twilio_average > 0:
+        return Estimate(max(2 * twilio_average, 60), f"too few callers taken recently; Twilio's average wait so far {twilio_average} s")
+    return Estimate(None, "nothing to go on yet")
+
+
+class WaitingRoom:
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime]):
+        self._redis = client
+        self._clock = clock
+
+    def joined(self, sid: str, queue: str, pipe=None) -> None:
+        """Record the caller in `queue` (into `pipe` when given, to ride on another write)."""
+        target = pipe if pipe is not None else self._redis.pipeline()
+        target.zadd(WAITING + queue, {sid: self._clock().timestamp()}, nx=True).sadd(QUEUES, queue)
+        if pipe is None:
+            with redis_errors():
+                target.execute()
+
+    def left(self, sid: str, queue: str, served: bool) -> None:
+        """The caller is out of `queue`; if an agent took them, that pick-up counts towards the queue's pace."""
+        if not queue:
+            return
+        with redis_errors():
+            removed = self._redis.zrem(WAITING + queue, sid)
+            if served and removed:
+                self._redis.pipeline().lpush(SERVED + queue, self._clock().timestamp()).ltrim(
+                    SERVED + queue, 0, SERVED_KEPT - 1).execute()
+
+    def everyone(self) -> list[Waiting]:
+        with redis_errors():
+            queues = sorted(self._redis.smembers(QUEUES))
+            pipe = self._redis.pipeline()
+            for queue in queues:
+                pipe.zrange(WAITING + queue, 0, -1, withscores=True)
+            results = pipe.execute()
+        return [Waiting(sid, queue, since) for queue, members in zip(queues, results) for sid, since in members]
+
+    def next_for(self, accepts: Callable[[Waiting], bool]) -> Waiting | None:
+        """The caller an agent with these skills should get now."""
+        ordered = serving_order(entry for entry in self.everyone() if accepts(entry))
+        return ordered[0] if ordered else None
+
+    def position(self, sid: str, queue: str) -> int:
+        with redis_errors():
+            rank = self._redis.zrank(WAITING + queue, sid)
+        return rank + 1 if rank is not None else 0
+
+    def served_at(self, queue: str) -> list[float]:
+        with redis_errors():
+            return [float(value) for value in self._redis.lrange(SERVED + queue, 0, SERVED_KEPT - 1)]
+
+    def estimate(self, sid: str, queue: str, position: int, twilio_average: int) -> Estimate:
+        """This caller's estimate now, from the queue's recent pace (one round trip).
+
+        `position` is Twilio's (exact for its queue); without it, ours stands in.
+        """
+        with redis_errors():
+            rank, served = self._redis.pipeline().zrank(WAITING + queue, sid).lrange(SERVED + queue, 0, SERVED_KEPT - 1).execute()
+        position = position or (rank + 1 if rank is not None else 0)
+        return estimate_wait(position, [float(value) for value in served], self._clock().timestamp(), twilio_average)
