@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.pages import bp as admin_pages_bp
     from admin.web_security import SESSION_LIFETIME
     from agents.api import bp as agent_api_bp
+    from ivr.agent_views import bp as agent_line_bp
     from ivr.views import bp as ivr_bp
     from public_pages.numbers import bp as numbers_bp
     from runtime.dev_tokens import development_token
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     services = build_services(settings, config)
     app.extensions[EXTENSION] = services
     app.register_blueprint(ivr_bp)
+    app.register_blueprint(agent_line_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(numbers_bp)
     app.register_blueprint(admin_api_bp)

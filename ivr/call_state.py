@@ -36,6 +36,7 @@ class CallState:
     verified_by: str = ""  # "registered-phone", "sms" or "email"
     channel: str = ""  # where the last code went: "sms:+46...", "email:..."
     table_version: str = ""  # the country table version the call began with
+    agent: str = ""  # the agent who took the call
     queue_result: str = ""
     started_at: str = ""
     enqueued_at: str = ""

@@ -7,12 +7,13 @@ Nothing here knows about Flask.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Enqueue, VoiceResponse
 
 from countries.store import TableStore
 from ivr import spoken
@@ -57,13 +58,14 @@ QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 class CallFlow:
     def __init__(self, *, tables: TableStore, catalogues: Catalogues, calls: CallStore,
                  clock: Callable[[], datetime], hold_music_url: str, directory: Directory, verifier: Verifier,
-                 waiting: WaitingRoom):
+                 waiting: WaitingRoom, workflow_sid: str | None = None):
         self._tables = tables
         self._catalogues = catalogues
         self._calls = calls
         self._clock = clock
         self._hold_music_url = hold_music_url
         self._waiting = waiting
+        self._workflow_sid = workflow_sid
         self.verification = VerificationFlow(
             directory=directory, verifier=verifier, calls=calls, enqueue=self._enqueue_chosen, presales=self._presales,
         )
@@ -192,7 +194,7 @@ class CallFlow:
         prompts = self._catalogues(line.languages[0])
         response = VoiceResponse()
         say(response, prompts, prompts.text("apology"))
-        self._enqueue_verb(response, prompts.locale, queue_name(Queue.TECHNICAL, prompts.locale, DEFAULT_SEVERITY))
+        self._enqueue_verb(response, prompts.locale, queue_name(Queue.TECHNICAL, prompts.locale, DEFAULT_SEVERITY), None)
         return response
 
     def restore(self, sid: str, dialed: str, caller: str, caller_e164: str) -> CallState:
@@ -293,7 +295,7 @@ class CallFlow:
             language = prompts.raw(f"language_names.{agents_language}")
             say(response, prompts, prompts.text("queue_language", queue=label, language=language))
         say(response, prompts, prompts.text("connecting", queue=label))
-        self._enqueue_verb(response, prompts.locale, name)
+        self._enqueue_verb(response, prompts.locale, name, state)
         self._calls.update(
             state.sid, also=lambda pipe: self._waiting.joined(state.sid, name, pipe),
             queue=queue.value, severity=severity.value if severity else "",
@@ -301,10 +303,16 @@ class CallFlow:
         )
         return response
 
-    @staticmethod
-    def _enqueue_verb(response: VoiceResponse, locale: str, name: str) -> None:
+    def _enqueue_verb(self, response: VoiceResponse, locale: str, name: str, state: CallState | None) -> None:
+        """Into our named queue, or, with TaskRouter configured, into its workflow with the same facts as a Task."""
         wait_url = f"hold?{urlencode({'lang': locale, 'queue': name})}"
-        response.enqueue(name, wait_url=wait_url, wait_url_method="POST", action="queue-result", method="POST")
+        if not self._workflow_sid:
+            response.enqueue(name, wait_url=wait_url, wait_url_method="POST", action="queue-result", method="POST")
+            return
+        enqueue = Enqueue(workflow_sid=self._workflow_sid, wait_url=wait_url, wait_url_method="POST",
+                          action="queue-result", method="POST")
+        enqueue.task(json.dumps(task_attributes(name, state)))
+        response.append(enqueue)
 
     def _closed(self, state: CallState, line: Line, prompts: Prompts, queue: Queue,
                 severity: Severity | None, now: datetime) -> VoiceResponse:
@@ -379,3 +387,19 @@ class CallFlow:
 
 def _all_words(words: dict[str, list[str]]) -> list[str]:
     return [word for names in words.values() for word in names]
+
+
+def task_attributes(queue_name: str, state: CallState | None) -> dict:
+    """What TaskRouter routes on: the same facts our queue names and whisper carry."""
+    parts = queue_name.split(".")
+    return {
+        "type": parts[0],
+        "language": parts[1] if len(parts) > 1 else "",
+        "severity": parts[2] if len(parts) > 2 else "",
+        "verified": bool(state and state.verified == "yes"),
+        "organisation": state.org if state else "",
+        "organisation_name": state.org_name if state else "",
+        "country": state.caller_country if state else "",
+        "line": state.line if state else "",
+        "call_sid": state.sid if state else "",
+    }

@@ -96,7 +96,7 @@ class VerificationFlow:
         outcome = self._verifier.check(organisation.account_number, digits[:12], actor=self._caller(state),
                                        channel=state.channel.split(":")[0])
         if outcome is Outcome.VERIFIED:
-            self._calls.update(state.sid, verified="yes", verified_by=state.channel.split(":")[0])
+            self._remember(state, verified="yes", verified_by=state.channel.split(":")[0])
             response = VoiceResponse()
             say(response, prompts, prompts.text("verified"))
             return _then(response, self._enqueue(state, prompts))
@@ -119,7 +119,7 @@ class VerificationFlow:
         """The caller's own number is on the organisation's profile: the existing phone check passes."""
         if organisation.purchased_via == "partner":
             return self._partner_notice(state, prompts, organisation)
-        self._calls.update(state.sid, org=organisation.account_number, org_name=organisation.name,
+        self._remember(state, org=organisation.account_number, org_name=organisation.name,
                            plan=organisation.plan, verified="yes", verified_by="registered-phone")
         self._verifier.passed_by_phone(organisation, actor=self._caller(state), number=state.caller)
         return self._enqueue(state, prompts)
@@ -127,7 +127,7 @@ class VerificationFlow:
     def _found(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
         if organisation.purchased_via == "partner":
             return self._partner_notice(state, prompts, organisation)
-        self._calls.update(state.sid, org=organisation.account_number, org_name=organisation.name, plan=organisation.plan)
+        self._remember(state, org=organisation.account_number, org_name=organisation.name, plan=organisation.plan)
         return self._channel_question(prompts, organisation, 1, prompts.text("verify_intro"))
 
     def _send(self, state: CallState, prompts: Prompts, organisation: Organisation, destination: Destination) -> VoiceResponse:
@@ -137,11 +137,11 @@ class VerificationFlow:
             return self._unverified(state, prompts, prompts.text("codes_limited"))
         if sent is Sent.FAILED:
             return self._channel_question(prompts, organisation, 1, prompts.text(f"send_failed_{destination.channel}"))
-        self._calls.update(state.sid, channel=f"{destination.channel}:{destination.address}")
+        self._remember(state, channel=f"{destination.channel}:{destination.address}")
         return self._code_question(prompts, 1, _spoken_destination(prompts, "code_sent", destination))
 
     def _partner_notice(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
-        self._calls.update(state.sid, org=organisation.account_number, org_name=organisation.name, verified="partner")
+        self._remember(state, org=organisation.account_number, org_name=organisation.name, verified="partner")
         gather = question("partner", prompts, [], speech=False)
         for text in (prompts.text("partner"), prompts.text("partner_offer")):
             say(gather, prompts, text)
@@ -152,7 +152,7 @@ class VerificationFlow:
         return response
 
     def _unverified(self, state: CallState, prompts: Prompts, lead: str | None = None) -> VoiceResponse:
-        self._calls.update(state.sid, verified="no")
+        self._remember(state, verified="no")
         response = VoiceResponse()
         for text in (lead, prompts.text("unverified")):
             if text:
@@ -198,6 +198,12 @@ class VerificationFlow:
         response = VoiceResponse()
         response.append(gather)
         return _then(response, self._unverified(state, prompts))
+
+    def _remember(self, state: CallState, **fields: str) -> None:
+        """Record on the call, in Redis and on this request's copy (the queue step reads it next)."""
+        for name, value in fields.items():
+            setattr(state, name, value)
+        self._calls.update(state.sid, **fields)
 
     @staticmethod
     def _caller(state: CallState) -> str:

@@ -84,7 +84,6 @@ def attempt() -> int:
         return 1
 
 
-@bp.before_request
 def check_signature():
     """Twilio signs the exact URL it requested plus the POST parameters."""
     settings = services().settings
@@ -97,6 +96,9 @@ def check_signature():
         log.warning("rejected unsigned or forged request to %s", request.path)
         return Response("invalid Twilio signature\n", status=403, mimetype="text/plain")
     return None
+
+
+bp.before_request(check_signature)
 
 
 @bp.post("/voice")

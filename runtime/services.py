@@ -16,6 +16,7 @@ from agents.directory import AgentDirectory
 from agents.lockout import Lockout
 from countries.store import TableStore
 from countries.validation import validator
+from ivr.agent_flow import AgentFlow
 from ivr.call_state import CallStore
 from ivr.catalogue import Catalogues, load_catalogues
 from ivr.flow import CallFlow
@@ -55,6 +56,7 @@ class Services:
     senders: dict[str, Sender]
     calls: CallStore
     waiting: WaitingRoom
+    agent_flow: AgentFlow
     agents: AgentDirectory
     agent_lockout: Lockout
     redis_embedded: bool = False
@@ -78,6 +80,14 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     waiting = WaitingRoom(client, clock)
     audit = AuditLog(client, clock)
     verifier = Verifier(CodeBook(client, clock, settings.code_secret, code_policy(settings)), senders, audit)
+    agents = AgentDirectory(client)
+    lockout = Lockout(client)
+
+    def line_name(line_id: str) -> str:
+        table = tables.latest_known()
+        line = table.line(line_id)
+        return line.name if line else line_id
+
     return Services(
         settings=settings,
         redis=client,
@@ -86,6 +96,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         flow=CallFlow(
             tables=tables, catalogues=catalogues, calls=calls, clock=clock,
             hold_music_url=settings.hold_music_url, directory=directory, verifier=verifier, waiting=waiting,
+            workflow_sid=settings.twilio_workflow_sid,
         ),
         clock=clock,
         auth_token=token,
@@ -98,8 +109,10 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         senders=senders,
         calls=calls,
         waiting=waiting,
-        agents=AgentDirectory(client),
-        agent_lockout=Lockout(client),
+        agents=agents,
+        agent_lockout=lockout,
+        agent_flow=AgentFlow(agents=agents, lockout=lockout, waiting=waiting, calls=calls, catalogues=catalogues,
+                             clock=clock, line_name=line_name, redis_client=client),
         redis_embedded="redis" not in overrides and not settings.redis_url,
     )
 

@@ -49,6 +49,7 @@ class Settings:
     twilio_account_sid: str | None = None
     twilio_sms_from: str | None = None
     twilio_api_url: str = DEFAULT_TWILIO_API_URL
+    twilio_workflow_sid: str | None = None
     delivery_timeout: float = DEFAULT_DELIVERY_TIMEOUT_SECONDS
     code_secret: str | None = None
     code_lifetime: int = 600
@@ -89,6 +90,7 @@ class Settings:
             twilio_account_sid=get("TWILIO_ACCOUNT_SID", None),
             twilio_sms_from=get("TWILIO_SMS_FROM", None),
             twilio_api_url=get("TWILIO_API_URL", DEFAULT_TWILIO_API_URL),
+            twilio_workflow_sid=get("TWILIO_WORKFLOW_SID", None),
             delivery_timeout=float(get("DELIVERY_TIMEOUT", DEFAULT_DELIVERY_TIMEOUT_SECONDS)),
             code_secret=get("CODE_SECRET", None),
             code_lifetime=int(get("CODE_LIFETIME", 600)),

@@ -1,0 +1,181 @@
+"""The agent line: an agent calls in, proves who they are, and is connected to
+the caller the router picks for them (severity A first, then the longest wait,
+among the queues their skills cover), hearing first who is coming.
+
+An agent calling from a registered phone keys only their PIN; from any other
+number, their agent number and PIN. Wrong PINs count towards the same
+lock-out as the agent API. A signed-in agent's CallSid is kept in Redis, so
+every later step checks it rather than trusting the URL alone.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from agents.directory import AgentDirectory
+from agents.lockout import Lockout
+from agents.model import Agent
+from ivr.call_state import CallStore
+from ivr.catalogue import Catalogues, Prompts
+from ivr.twiml import asked, question, say
+from ivr.waiting import Waiting, WaitingRoom
+from runtime.redis_connection import redis_errors
+
+MAX_PIN_ATTEMPTS = 3
+SESSION = "agent-call:"
+SESSION_TTL = 12 * 60 * 60
+POLL_SECONDS = 5
+LINE_LOCALE = "en-GB"  # before we know who is calling
+
+
+class AgentFlow:
+    def __init__(self, *, agents: AgentDirectory, lockout: Lockout, waiting: WaitingRoom, calls: CallStore,
+                 catalogues: Catalogues, clock: Callable[[], datetime], line_name: Callable[[str], str], redis_client):
+        self._agents = agents
+        self._lockout = lockout
+        self._waiting = waiting
+        self._calls = calls
+        self._catalogues = catalogues
+        self._clock = clock
+        self._line_name = line_name
+        self._redis = redis_client
+
+    def answer(self, caller_e164: str) -> VoiceResponse:
+        prompts = self._catalogues(LINE_LOCALE)
+        known = self._agents.by_phone(caller_e164)
+        if len(known) == 1:
+            return self._pin_question(prompts, known[0].agent_id, 1, prompts.text("agent_welcome"))
+        gather = question("agent-id", prompts, [], speech=False, digits=None)
+        for text in (prompts.text("agent_welcome"), prompts.text("agent_ask_id")):
+            say(gather, prompts, text)
+        return asked(gather, "agent")
+
+    def agent_id(self, digits: str) -> VoiceResponse:
+        """Whatever was keyed, ask for the PIN: whether the number exists is not given away."""
+        prompts = self._catalogues(LINE_LOCALE)
+        return self._pin_question(prompts, digits.strip("#")[:12], 1)
+
+    def pin(self, sid: str, agent_id: str, attempt: int, digits: str) -> VoiceResponse:
+        prompts = self._catalogues(LINE_LOCALE)
+        if self._lockout.locked(agent_id):
+            return self._goodbye(prompts, "agent_locked")
+        if not digits.strip("#"):  # silence is not a wrong PIN
+            if attempt >= MAX_PIN_ATTEMPTS:
+                return self._goodbye(prompts, "goodbye")
+            return self._pin_question(prompts, agent_id, attempt + 1, prompts.text("no_input"))
+        agent = self._agents.get(agent_id) if agent_id.isdigit() else None
+        if agent is not None and agent.pin_matches(digits.strip("#")):
+            self._lockout.succeeded(agent_id)
+            with redis_errors():
+                self._redis.set(SESSION + sid, agent_id, ex=SESSION_TTL)
+            return self.next_caller(sid, agent_id, announce=True)
+        self._lockout.failed(agent_id)
+        if attempt >= MAX_PIN_ATTEMPTS or self._lockout.locked(agent_id):
+            return self._goodbye(prompts, "agent_locked")
+        return self._pin_question(prompts, agent_id, attempt + 1, prompts.text("agent_pin_wrong"))
+
+    def next_caller(self, sid: str, agent_id: str, announce: bool = False) -> VoiceResponse:
+        """Connect the agent to the caller the router picks; if nobody waits, offer to wait."""
+        agent = self._signed_in(sid, agent_id)
+        if agent is None:
+            return self.answer("")
+        prompts = self._prompts(agent)
+        chosen = self._waiting.next_for(lambda entry: _skilled(agent, entry))
+        if chosen is not None:
+            response = VoiceResponse()
+            say(response, prompts, prompts.text("agent_connecting"))
+            dial = Dial(action=f"agent-done?agent={agent_id}", method="POST")
+            dial.queue(chosen.queue, url=f"agent-whisper?agent={agent_id}", method="POST")
+            response.append(dial)
+            return response
+        if not announce:
+            response = VoiceResponse()
+            response.pause(length=POLL_SECONDS)
+            response.redirect(f"agent-next?agent={agent_id}", method="POST")
+            return response
+        gather = question(f"agent-wait?agent={agent_id}", prompts, [], speech=False)
+        say(gather, prompts, prompts.text("agent_none_waiting"))
+        response = VoiceResponse()
+        response.append(gather)
+        response.hangup()
+        return response
+
+    def wait(self, sid: str, agent_id: str, digits: str) -> VoiceResponse:
+        agent = self._signed_in(sid, agent_id)
+        if agent is None or digits[:1] != "1":
+            response = VoiceResponse()
+            response.hangup()
+            return response
+        prompts = self._prompts(agent)
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("agent_waiting"))
+        response.redirect(f"agent-next?agent={agent_id}", method="POST")
+        return response
+
+    def whisper(self, caller_sid: str, agent_id: str, waited_seconds: int) -> VoiceResponse:
+        """Played to the agent before the two are joined: who is coming. The caller is now connected."""
+        agent = self._agents.get(agent_id)
+        prompts = self._prompts(agent) if agent else self._catalogues(LINE_LOCALE)
+        state = self._calls.get(caller_sid)
+        response = VoiceResponse()
+        if state is None:
+            return response
+        self._waiting.left(caller_sid, state.queue_name, served=True)
+        self._calls.update(caller_sid, status="connected", agent=agent_id)
+        entry = Waiting(caller_sid, state.queue_name, 0)
+        language = prompts.raw("language_names").get(entry.language, entry.language)
+        sentences = [prompts.text("whisper_caller", queue=prompts.raw(f"queue_names.{entry.queue_type}"),
+                                  line=self._line_name(state.line), language=language)]
+        if entry.severity:
+            sentences.append(prompts.text("whisper_severity", severity=entry.severity))
+        if state.verified == "yes":
+            method = prompts.raw("verified_methods").get(state.verified_by.split(" ")[0], state.verified_by)
+            sentences.append(prompts.text("whisper_verified", name=state.org_name or state.org, method=method))
+        elif entry.queue_type != "presales":
+            sentences.append(prompts.text("whisper_unverified"))
+        minutes = waited_seconds // 60
+        sentences.append(prompts.text("whisper_waited", minutes=minutes) if minutes else prompts.text("whisper_waited_short"))
+        for sentence in sentences:
+            say(response, prompts, sentence)
+        return response
+
+    def done(self, sid: str, agent_id: str) -> VoiceResponse:
+        agent = self._signed_in(sid, agent_id)
+        prompts = self._prompts(agent) if agent else self._catalogues(LINE_LOCALE)
+        gather = question(f"agent-next?agent={agent_id}&announce=1", prompts, [], speech=False)
+        say(gather, prompts, prompts.text("agent_next"))
+        response = VoiceResponse()
+        response.append(gather)
+        response.hangup()
+        return response
+
+    # -- helpers --------------------------------------------------------------
+
+    def _pin_question(self, prompts: Prompts, agent_id: str, attempt: int, lead: str | None = None) -> VoiceResponse:
+        action = f"agent-pin?agent={agent_id}&attempt={attempt}"
+        gather = question(action, prompts, [], speech=False, digits=None)
+        for text in (lead, prompts.text("agent_ask_pin")):
+            if text:
+                say(gather, prompts, text)
+        return asked(gather, action)
+
+    def _signed_in(self, sid: str, agent_id: str) -> Agent | None:
+        with redis_errors():
+            signed_in = self._redis.get(SESSION + sid)
+        return self._agents.get(agent_id) if signed_in and signed_in == agent_id else None
+
+    def _prompts(self, agent: Agent) -> Prompts:
+        language = next((lang for lang in agent.languages if self._catalogues.has(lang)), "en")
+        return self._catalogues(language)
+
+    def _goodbye(self, prompts: Prompts, key: str) -> VoiceResponse:
+        response = VoiceResponse()
+        say(response, prompts, prompts.text(key))
+        response.hangup()
+        return response
+
+
+def _skilled(agent: Agent, entry: Waiting) -> bool:
+    return entry.queue_type in agent.queues and entry.language in agent.languages
