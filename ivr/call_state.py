@@ -37,6 +37,7 @@ class CallState:
     channel: str = ""  # where the last code went: "sms:+46...", "email:..."
     table_version: str = ""  # the country table version the call began with
     agent: str = ""  # the agent who took the call
+    callback: str = ""  # "wanted" (left the queue for one), then "booked"
     queue_result: str = ""
     started_at: str = ""
     enqueued_at: str = ""

@@ -18,6 +18,8 @@ from twilio.twiml.voice_response import Enqueue, VoiceResponse
 from countries.store import TableStore
 from ivr import spoken
 from ivr.call_state import CallState, CallStore
+from ivr.callback_flow import CallbackFlow
+from ivr.callbacks import CallbackBook
 from ivr.catalogue import Catalogues, Prompts
 from ivr.choices import choose
 from ivr.twiml import asked, question, say
@@ -51,6 +53,7 @@ DEFAULT_SEVERITY = Severity.B
 OFFER_TECHNICAL, OFFER_CRITICAL = "technical", "critical"
 FALLBACK_LOCALE = "en-GB"  # for the hold and apologies when the caller's language is unknown
 Spoken = Sequence[tuple[Prompts, str]]  # sentences, each with the voice that speaks it
+CALLBACK_KEY = "2"  # at a closed queue's offer
 SERVED_RESULTS = frozenset({"bridged", "bridging-in-process"})
 QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
@@ -58,7 +61,7 @@ QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 class CallFlow:
     def __init__(self, *, tables: TableStore, catalogues: Catalogues, calls: CallStore,
                  clock: Callable[[], datetime], hold_music_url: str, directory: Directory, verifier: Verifier,
-                 waiting: WaitingRoom, workflow_sid: str | None = None):
+                 waiting: WaitingRoom, callbacks: CallbackBook, callback_after: int, workflow_sid: str | None = None):
         self._tables = tables
         self._catalogues = catalogues
         self._calls = calls
@@ -66,6 +69,8 @@ class CallFlow:
         self._hold_music_url = hold_music_url
         self._waiting = waiting
         self._workflow_sid = workflow_sid
+        self._callback_after = callback_after
+        self.callbacks = CallbackFlow(book=callbacks, calls=calls, clock=clock, line_of=self._line, queue_open=self._queue_open)
         self.verification = VerificationFlow(
             directory=directory, verifier=verifier, calls=calls, enqueue=self._enqueue_chosen, presales=self._presales,
         )
@@ -122,8 +127,10 @@ class CallFlow:
         return self._hours_check(state, prompts, Queue.TECHNICAL, severity)
 
     def closed_offer(self, state: CallState, offer: str, digits: str, speech: str) -> VoiceResponse:
-        """The caller's answer to "technical support is open instead: press 1"."""
+        """The caller's answer to "technical support is open instead: press 1; a callback: press 2"."""
         prompts = self.prompts(state)
+        if digits[:1] == CALLBACK_KEY:
+            return self.callbacks.start(state, prompts)
         accepted = choose(digits, speech, {"1": offer}, {offer: prompts.raw("yes_words")})
         if accepted == OFFER_CRITICAL:
             return self._hours_check(state, prompts, Queue.TECHNICAL, Severity.A)
@@ -132,7 +139,7 @@ class CallFlow:
             return self._severity_question(prompts, 1)
         return self._goodbye(prompts)
 
-    def hold(self, sid: str, queue: str, locale: str, position: int, average_wait: int) -> VoiceResponse:
+    def hold(self, sid: str, queue: str, locale: str, position: int, average_wait: int, waited: int) -> VoiceResponse:
         """The waitUrl, requested again each time it ends: where the caller stands, a fresh estimate, music.
 
         The language and queue come in the URL; the estimate is worked out again
@@ -141,10 +148,12 @@ class CallFlow:
         """
         prompts = self._catalogues(locale if locale and self._catalogues.has(locale) else FALLBACK_LOCALE)
         response = VoiceResponse()
+        offer = waited >= self._callback_after
+        target = self.callbacks.hold_offer(prompts) if offer else response
         if position == 1:
-            say(response, prompts, prompts.text("position_next"))
+            say(target, prompts, prompts.text("position_next"))
         elif position > 1:
-            say(response, prompts, prompts.text("position", position=position))
+            say(target, prompts, prompts.text("position", position=position))
         try:
             estimate = self._waiting.estimate(sid, queue, position, average_wait).seconds if position > 1 else None
         except StoreUnavailable:
@@ -152,9 +161,12 @@ class CallFlow:
         if estimate is not None:
             minutes = minutes_to_say(estimate)
             wait = prompts.text("wait_minutes", minutes=minutes) if minutes > 1 else prompts.text("wait_one_minute")
-            say(response, prompts, wait)
+            say(target, prompts, wait)
         else:
-            say(response, prompts, prompts.text("hold_thanks"))
+            say(target, prompts, prompts.text("hold_thanks"))
+        if offer:
+            say(target, prompts, prompts.text("callback_offer_hold"))
+            response.append(target)
         response.play(self._hold_music_url)
         return response
 
@@ -166,6 +178,8 @@ class CallFlow:
             if state is not None:
                 self._calls.update(sid, status="left", queue_result=result)
                 self._waiting.left(sid, state.queue_name, served=result in SERVED_RESULTS)
+                if result == "leave" and state.callback == "wanted":
+                    return self.callbacks.start(state, self.prompts(state))
         except StoreUnavailable:
             state = None
         if result in QUEUE_FAILURES:
@@ -196,6 +210,9 @@ class CallFlow:
         say(response, prompts, prompts.text("apology"))
         self._enqueue_verb(response, prompts.locale, queue_name(Queue.TECHNICAL, prompts.locale, DEFAULT_SEVERITY), None)
         return response
+
+    def known(self, sid: str) -> CallState | None:
+        return self._calls.get(sid)
 
     def restore(self, sid: str, dialed: str, caller: str, caller_e164: str) -> CallState:
         """The call's state, rebuilt from Twilio's parameters if Redis has lost it."""
@@ -333,16 +350,14 @@ class CallFlow:
         opening = next_opening(line, queue, now, severity)
         if opening is not None:
             sentences.append((prompts, spoken.next_opening(prompts, now.astimezone(ZoneInfo(line.timezone)), opening)))
-        self._calls.update(state.sid, queue=queue.value, severity=severity.value if severity else "", status="closed")
+        name = queue_name(queue, queue_language(line, queue, prompts.locale), severity)
+        state.queue, state.severity, state.queue_name = queue.value, severity.value if severity else "", name
+        self._calls.update(state.sid, queue=state.queue, severity=state.severity, queue_name=name, status="closed")
         offer = self._alternative(line, queue, severity, now)
-        if offer is None:
-            response = VoiceResponse()
-            for voice, sentence in sentences:
-                say(response, voice, sentence)
-            return self._goodbye(prompts, response)
-        gather = question(f"closed?offer={offer}", prompts, prompts.raw("yes_words"))
-        offer_text = prompts.text("offer_critical" if offer == OFFER_CRITICAL else "offer_technical")
-        for voice, sentence in sentences + [(prompts, offer_text)]:
+        offers = [] if offer is None else [prompts.text("offer_critical" if offer == OFFER_CRITICAL else "offer_technical")]
+        offers.append(prompts.text("callback_offer_closed", queue=label))
+        gather = question(f"closed?offer={offer or 'none'}", prompts, prompts.raw("yes_words"))
+        for voice, sentence in sentences + [(prompts, text) for text in offers]:
             say(gather, voice, sentence)
         response = VoiceResponse()
         response.append(gather)
@@ -364,6 +379,10 @@ class CallFlow:
         return response
 
     # -- context ----------------------------------------------------------------
+
+    def _queue_open(self, state: CallState) -> bool:
+        severity = Severity(state.severity) if state.severity else None
+        return is_open(self._line(state), Queue(state.queue or DEFAULT_QUEUE.value), self._clock(), severity)
 
     def _table(self, state: CallState) -> Table:
         """The table version the call began with (the newest, if that is gone)."""

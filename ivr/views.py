@@ -149,7 +149,24 @@ def hold():
         request.args.get("lang", "")[:16],
         _int(request.form.get("QueuePosition")),
         _int(request.form.get("AvgQueueTime")),
+        _int(request.form.get("QueueTime")),
     ))
+
+
+@bp.post("/callback-leave")
+def callback_leave():
+    call = call_params()
+    flow = services().flow
+    return twiml(flow.callbacks.leave(flow.known(call.sid), call.digits))
+
+
+@bp.post("/<any('callback-confirm', 'callback-number'):step>")
+def callback_step(step: str):
+    call = call_params()
+    flow = services().flow
+    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    handler = flow.callbacks.confirm if step == "callback-confirm" else flow.callbacks.other_number
+    return twiml(handler(state, flow.prompts(state), attempt(), call.digits))
 
 
 @bp.post("/queue-result")

@@ -18,6 +18,7 @@ from countries.store import TableStore
 from countries.validation import validator
 from ivr.agent_flow import AgentFlow
 from ivr.call_state import CallStore
+from ivr.callbacks import CallbackBook
 from ivr.catalogue import Catalogues, load_catalogues
 from ivr.flow import CallFlow
 from ivr.waiting import WaitingRoom
@@ -56,6 +57,7 @@ class Services:
     senders: dict[str, Sender]
     calls: CallStore
     waiting: WaitingRoom
+    callbacks: CallbackBook
     agent_flow: AgentFlow
     agents: AgentDirectory
     agent_lockout: Lockout
@@ -78,6 +80,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     senders = build_senders(settings, outbox)
     directory = Directory(client)
     waiting = WaitingRoom(client, clock)
+    callbacks = CallbackBook(client, clock)
     audit = AuditLog(client, clock)
     verifier = Verifier(CodeBook(client, clock, settings.code_secret, code_policy(settings)), senders, audit)
     agents = AgentDirectory(client)
@@ -96,7 +99,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         flow=CallFlow(
             tables=tables, catalogues=catalogues, calls=calls, clock=clock,
             hold_music_url=settings.hold_music_url, directory=directory, verifier=verifier, waiting=waiting,
-            workflow_sid=settings.twilio_workflow_sid,
+            workflow_sid=settings.twilio_workflow_sid, callbacks=callbacks, callback_after=settings.callback_after,
         ),
         clock=clock,
         auth_token=token,
@@ -109,6 +112,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         senders=senders,
         calls=calls,
         waiting=waiting,
+        callbacks=callbacks,
         agents=agents,
         agent_lockout=lockout,
         agent_flow=AgentFlow(agents=agents, lockout=lockout, waiting=waiting, calls=calls, catalogues=catalogues,

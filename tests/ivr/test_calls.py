@@ -74,11 +74,12 @@ def test_billing_in_sweden_closes_at_five_on_friday_and_names_monday_nine(client
     """Friday 17:00 Stockholm: closed, the hours, the next opening, technical offered, then goodbye."""
     at(clock, "2026-11-27 17:00", "Europe/Stockholm")
     transcript = call(client, "+46201605899", "+46701234567", ["2", "2", ""])
-    assert transcript.said()[-5:] == [
+    assert transcript.said()[-6:] == [
         "Billing and subscription support is closed right now.",
         "Billing and subscription support is open Monday to Friday, from 9 a.m. to 5 p.m., Swedish time.",
         "It opens again on Monday at 9 a.m.",
         "For technical support, which is open now, press 1.",
+        "To be called back when billing and subscription support opens, press 2.",
         "Thank you for calling. Goodbye.",
     ]
     assert transcript.outcome == "hangup"

@@ -1,0 +1,100 @@
+"""Callback requests: durable, in the caller's original place in line.
+
+A request keeps the time its caller first joined the queue, so it is served in
+that order rather than as a new arrival, and is due only while its queue is
+open. Records live in Redis (append-only persistence), so none is lost when a
+process or Redis restarts.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import redis
+
+from ivr.waiting import Waiting, serving_order
+from runtime.redis_connection import redis_errors
+
+OPEN = "callbacks:open"  # sorted by the caller's original place in line
+RECORD = "callback:"
+
+
+@dataclass
+class Callback:
+    id: str
+    sid: str
+    number: str  # E.164
+    line: str
+    queue_name: str  # e.g. billing.en.B
+    language: str  # the caller's locale
+    place: float  # when the caller first joined the queue (epoch seconds)
+    requested_at: float
+    org: str = ""
+    org_name: str = ""
+    verified: str = ""
+    status: str = "open"  # open -> claimed -> closed
+    claimed_by: str = ""
+    closed_at: float = 0.0
+
+    @property
+    def entry(self) -> Waiting:
+        return Waiting(self.id, self.queue_name, self.place)
+
+
+class CallbackBook:
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime]):
+        self._redis = client
+        self._clock = clock
+
+    def request(self, **fields) -> Callback:
+        callback = Callback(id=secrets.token_hex(6), requested_at=self._clock().timestamp(), **fields)
+        with redis_errors():
+            self._redis.pipeline().set(RECORD + callback.id, json.dumps(asdict(callback))).zadd(
+                OPEN, {callback.id: callback.place}).execute()
+        return callback
+
+    def get(self, callback_id: str) -> Callback | None:
+        with redis_errors():
+            raw = self._redis.get(RECORD + callback_id)
+        return Callback(**json.loads(raw)) if raw else None
+
+    def outstanding(self) -> list[Callback]:
+        """Open and claimed requests, in serving order (severity A first, then the original place)."""
+        with redis_errors():
+            ids = self._redis.zrange(OPEN, 0, -1)
+            raws = self._redis.mget([RECORD + callback_id for callback_id in ids]) if ids else []
+        callbacks = {cb.id: cb for cb in (Callback(**json.loads(raw)) for raw in raws if raw)}
+        return [callbacks[entry.sid] for entry in serving_order(cb.entry for cb in callbacks.values())]
+
+    def claim(self, callback_id: str, agent_id: str) -> bool:
+        """True if this agent now has it; False if someone else claimed or closed it first."""
+        return self._change(callback_id, lambda cb: cb.status == "open", status="claimed", claimed_by=agent_id)
+
+    def close(self, callback_id: str, agent_id: str) -> bool:
+        return self._change(callback_id, lambda cb: cb.status != "closed" and cb.claimed_by in ("", agent_id),
+                            status="closed", claimed_by=agent_id, closed_at=self._clock().timestamp())
+
+    def _change(self, callback_id: str, allowed: Callable[[Callback], bool], **fields) -> bool:
+        key = RECORD + callback_id
+        with redis_errors(), self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    callback = Callback(**json.loads(raw)) if raw else None
+                    if callback is None or not allowed(callback):
+                        pipe.unwatch()
+                        return False
+                    for name, value in fields.items():
+                        setattr(callback, name, value)
+                    pipe.multi()
+                    pipe.set(key, json.dumps(asdict(callback)))
+                    if callback.status == "closed":
+                        pipe.zrem(OPEN, callback_id)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue
