@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.pages import bp as admin_pages_bp
     from admin.web_security import SESSION_LIFETIME
     from agents.api import bp as agent_api_bp
+    from agents.console import bp as console_bp
     from ivr.agent_views import bp as agent_line_bp
     from ivr.views import bp as ivr_bp
     from public_pages.numbers import bp as numbers_bp
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admins_cli_bp)
     app.register_blueprint(countries_cli_bp)
     app.register_blueprint(agent_api_bp)
+    app.register_blueprint(console_bp)
     return app
 
 

@@ -33,10 +33,14 @@ def browser():
 
 
 @pytest.fixture
-def live_server(settings, redis_client, clock):
+def served_app(settings, redis_client, clock):
+    return create_app({"settings": replace(settings, admin_token=ADMIN_TOKEN), "redis": redis_client, "clock": clock})
+
+
+@pytest.fixture
+def live_server(served_app):
     """The app on a real port; yields its base URL."""
-    app = create_app({"settings": replace(settings, admin_token=ADMIN_TOKEN), "redis": redis_client, "clock": clock})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, served_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
