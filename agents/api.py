@@ -72,7 +72,7 @@ def send_code():
     sent = services().verifier.send(organisation, destination, actor=f"agent {g.agent.agent_id}", caller=caller,
                                     compose=lambda to, code, minutes: compose_message(prompts, to, code, minutes))
     masked = mask_destination(destination.channel, destination.address)
-    status = {Sent.SENT: 200, Sent.FAILED: 502, Sent.LIMITED: 429}[sent]
+    status = {Sent.SENT: 200, Sent.SENDING: 202, Sent.FAILED: 502, Sent.LIMITED: 429}[sent]
     return jsonify(result=sent.value, channel=destination.channel, destination=masked), status
 
 

@@ -82,7 +82,8 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     waiting = WaitingRoom(client, clock)
     callbacks = CallbackBook(client, clock)
     audit = AuditLog(client, clock)
-    verifier = Verifier(CodeBook(client, clock, settings.code_secret, code_policy(settings)), senders, audit)
+    verifier = Verifier(CodeBook(client, clock, settings.code_secret, code_policy(settings)), senders, audit,
+                        wait=settings.delivery_wait)
     agents = AgentDirectory(client)
     lockout = Lockout(client)
 

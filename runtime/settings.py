@@ -21,6 +21,7 @@ DEFAULT_SMTP_PORT = 25
 DEFAULT_SMTP_FROM = "support@localhost"
 DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 DEFAULT_DELIVERY_TIMEOUT_SECONDS = 5.0
+DEFAULT_DELIVERY_WAIT_SECONDS = 0.8  # a webhook waits no longer on a send
 DEFAULT_CALLBACK_AFTER_SECONDS = 5 * 60
 # Twilio's own hold music, served from its public bucket.
 DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3"
@@ -53,6 +54,7 @@ class Settings:
     twilio_workflow_sid: str | None = None
     callback_after: int = DEFAULT_CALLBACK_AFTER_SECONDS
     delivery_timeout: float = DEFAULT_DELIVERY_TIMEOUT_SECONDS
+    delivery_wait: float = DEFAULT_DELIVERY_WAIT_SECONDS
     code_secret: str | None = None
     code_lifetime: int = 600
     code_max_attempts: int = 3
@@ -95,6 +97,7 @@ class Settings:
             twilio_workflow_sid=get("TWILIO_WORKFLOW_SID", None),
             callback_after=int(get("CALLBACK_AFTER", DEFAULT_CALLBACK_AFTER_SECONDS)),
             delivery_timeout=float(get("DELIVERY_TIMEOUT", DEFAULT_DELIVERY_TIMEOUT_SECONDS)),
+            delivery_wait=float(get("DELIVERY_WAIT", DEFAULT_DELIVERY_WAIT_SECONDS)),
             code_secret=get("CODE_SECRET", None),
             code_lifetime=int(get("CODE_LIFETIME", 600)),
             code_max_attempts=int(get("CODE_MAX_ATTEMPTS", 3)),

@@ -3,6 +3,8 @@ and the agents' manual check, so both obey the same limits and leave the same tr
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from enum import Enum
 
@@ -16,6 +18,7 @@ MAX_PER_KIND = 3  # destinations offered per channel: a phone menu has nine keys
 
 class Sent(str, Enum):
     SENT = "sent"
+    SENDING = "sending"  # still under way when the caller could wait no longer; it finishes in the background
     FAILED = "failed"
     LIMITED = "limited"
 
@@ -34,28 +37,44 @@ def destinations(organisation: Organisation) -> list[Destination]:
 
 
 class Verifier:
-    def __init__(self, codes: CodeBook, senders: dict[str, Sender], audit: AuditLog):
+    """`wait` bounds how long a webhook waits on a slow SMTP server or Twilio API: after that the
+    send carries on in a background thread and its outcome is audited when it ends."""
+
+    _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="code-delivery")
+
+    def __init__(self, codes: CodeBook, senders: dict[str, Sender], audit: AuditLog, wait: float = 0.8):
         self.codes = codes
         self._senders = senders
         self._audit = audit
+        self._wait = wait
 
     def send(self, organisation: Organisation, destination: Destination, *, actor: str, caller: str,
              compose: Callable[[Destination, str, int], Message]) -> Sent:
         """Issue a code (counted against the limits) and deliver it; the code goes nowhere else."""
         account = organisation.account_number
+
+        def record(result: str) -> None:
+            self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
+                               destination=destination.address, result=result)
+
         try:
             issued = self.codes.issue(account, caller)
         except RateLimited as limited:
-            result, sent = f"refused: {limited.scope} limit", Sent.LIMITED
-        else:
-            try:
-                self._senders[destination.channel].send(compose(destination, issued.code, self.codes.policy.lifetime_seconds // 60))
-                result, sent = "sent", Sent.SENT
-            except DeliveryFailed:
-                result, sent = "failed", Sent.FAILED
-        self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
-                           destination=destination.address, result=result)
-        return sent
+            record(f"refused: {limited.scope} limit")
+            return Sent.LIMITED
+        message = compose(destination, issued.code, self.codes.policy.lifetime_seconds // 60)
+        delivery = self._pool.submit(self._senders[destination.channel].send, message)
+        try:
+            delivery.result(timeout=self._wait)
+        except DeliveryFailed:
+            record("failed")
+            return Sent.FAILED
+        except FutureTimeout:
+            record("sending")
+            delivery.add_done_callback(lambda done: record("failed (late)" if done.exception() else "sent (late)"))
+            return Sent.SENDING
+        record("sent")
+        return Sent.SENT
 
     def check(self, account_number: str, code: str, *, actor: str, channel: str) -> Outcome:
         outcome = self.codes.check(account_number, code)

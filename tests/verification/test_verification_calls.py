@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import time
+from dataclasses import replace
 from datetime import timedelta
 
+from app import create_app
 from ivr.twilio_player import CallPlayer, flask_transport
+from runtime.services import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
+from tests.twiml import parse, signed_post
+from verification.organisations import parse_organisation
 
 UK_LINE = "+448000326417"
 STRANGER = "+447911999888"  # on no organisation's profile
@@ -223,3 +230,29 @@ def test_every_send_and_check_is_audited_with_masked_destinations(client, regist
     entries = [(e["actor"], e["action"], e["channel"], e["destination"], e["result"]) for e in reversed(response.json["entries"])]
     assert entries[0] == ("caller +4479******88", "send", "email", "j•••@contoso.com", "sent")
     assert [entry[4] for entry in entries[1:]] == ["wrong", "verified"]
+
+
+def test_a_slow_smtp_server_does_not_hold_the_caller_beyond_a_second(client, register, settings, redis_client, clock, app):
+    """An SMTP server that accepts the connection and never answers: the webhook still answers within a second,
+    the caller is asked for the code, and the audit says the send is still under way."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        slow = create_app({"settings": replace(settings, smtp_port=silent.getsockname()[1], delivery_timeout=5.0),
+                           "redis": redis_client, "clock": clock})
+        slow.extensions[EXTENSION].directory.put(parse_organisation("100200", CONTOSO))
+        slow_client = slow.test_client()
+        sid = "CA" + "8" * 32
+        params = {"CallSid": sid, "To": UK_LINE, "From": STRANGER}
+        signed_post(slow_client, "/ivr/voice", params, TWILIO_TOKEN)
+        signed_post(slow_client, "/ivr/menu?attempt=1", {**params, "Digits": "2"}, TWILIO_TOKEN)
+        signed_post(slow_client, "/ivr/verify-account?attempt=1", {**params, "Digits": "100200"}, TWILIO_TOKEN)
+        started = time.monotonic()
+        response = signed_post(slow_client, "/ivr/verify-channel?attempt=1", {**params, "Digits": "3"}, TWILIO_TOKEN)
+        assert time.monotonic() - started < 1.0
+        assert parse(response.data)[0].attrs["action"] == "verify-code?attempt=1"
+        audit = slow_client.get("/admin/api/verification/audit", headers={"Authorization": "Bearer test-admin-token"}).json
+        assert audit["entries"][0]["result"] == "sending"
+    finally:
+        silent.close()
