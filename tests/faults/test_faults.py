@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 import redis
 from twilio.request_validator import RequestValidator
 
+from agents.model import parse_agent
 from app import create_app
 from ivr.twilio_player import CallPlayer, flask_transport, http_transport
 from runtime.redis_connection import client_options
@@ -79,3 +80,29 @@ def test_a_replayed_enqueue_step_does_not_queue_twice(client, register, app):
         verbs = parse(signed_post(client, "/ivr/severity?attempt=1", {**UK, "CallSid": sid, "Digits": "1"}, TWILIO_TOKEN).data)
         assert names(verbs)[-1] == "Enqueue"
     assert [entry.sid for entry in app.extensions[EXTENSION].waiting.everyone()] == [sid]
+
+
+def test_everything_durable_survives_a_redis_restart(tmp_path, settings, clock):
+    """Callbacks, the table and its history, organisations and agents are all there after Redis restarts."""
+    server = RedisProcess(tmp_path / "redis").start()
+    try:
+        def services():
+            return create_app({"settings": settings, "redis": redis.Redis.from_url(server.url, **client_options(1.0)),
+                               "clock": clock}).extensions[EXTENSION]
+
+        before = services()
+        before.directory.put(parse_organisation("100200", CONTOSO))
+        before.agents.put(parse_agent("1001", {"name": "Anna", "pin": "4711", "password": "correct horse battery",
+                                               "queues": ["technical"], "languages": ["en"]}))
+        before.tables.edit_entry("GB", lambda entry: {**entry, "name": "Britain"}, author="test", action="rename", expected=None)
+        before.callbacks.request(sid="CA1", number="+447911123456", line="GB", queue_name="billing.en.B", language="en-GB", place=1.0)
+        server.stop()
+        server.start()
+        after = services()
+        assert after.directory.get("100200").name == "Contoso"
+        assert after.agents.get("1001").pin_matches("4711")
+        assert after.tables.current()[1].line("GB").name == "Britain"
+        assert [change.action for change in after.tables.history()] == ["seeded from the table file", "rename"]
+        assert [callback.number for callback in after.callbacks.outstanding()] == ["+447911123456"]
+    finally:
+        server.stop()
