@@ -1,7 +1,6 @@
 """The support-line router: `create_app()` for gunicorn, `python app.py` for everyone else."""
 from __future__ import annotations
 
-import logging
 import os
 
 from flask import Flask
@@ -26,11 +25,12 @@ def create_app(config: dict | None = None) -> Flask:
     from public_pages.numbers import bp as numbers_bp
     from runtime.dev_tokens import development_token
     from runtime.health import bp as health_bp
+    from runtime.logs import configure as configure_logging
     from runtime.services import EXTENSION, build_services
 
     config = dict(config or {})
     settings = config.pop("settings", None) or Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__, instance_path=os.path.abspath(settings.instance_dir), template_folder="templates", static_folder="static")
     app.config.update(
         SECRET_KEY=settings.secret_key or development_token(settings.dev_secret_key_file),

@@ -21,6 +21,7 @@ from ivr.call_state import CallStore
 from ivr.catalogue import Catalogues, Prompts
 from ivr.twiml import asked, question, say
 from ivr.waiting import Waiting, WaitingRoom
+from runtime.metrics import QUEUE_WAIT_SECONDS
 from runtime.redis_connection import redis_errors
 
 MAX_PIN_ATTEMPTS = 3
@@ -123,6 +124,7 @@ class AgentFlow:
         if state is None:
             return response
         self._waiting.left(caller_sid, state.queue_name, served=True)
+        QUEUE_WAIT_SECONDS.labels(state.queue_name.split(".")[0]).observe(waited_seconds)
         self._calls.update(caller_sid, status="connected", agent=agent_id)
         entry = Waiting(caller_sid, state.queue_name, 0)
         language = prompts.raw("language_names").get(entry.language, entry.language)

@@ -16,6 +16,7 @@ from datetime import datetime
 import redis
 
 from ivr.waiting import Waiting, serving_order
+from runtime.metrics import CALLBACKS
 from runtime.redis_connection import redis_errors
 
 OPEN = "callbacks:open"  # sorted by the caller's original place in line
@@ -54,6 +55,7 @@ class CallbackBook:
         with redis_errors():
             self._redis.pipeline().set(RECORD + callback.id, json.dumps(asdict(callback))).zadd(
                 OPEN, {callback.id: callback.place}).execute()
+        CALLBACKS.labels("requested").inc()
         return callback
 
     def get(self, callback_id: str) -> Callback | None:
@@ -71,11 +73,18 @@ class CallbackBook:
 
     def claim(self, callback_id: str, agent_id: str) -> bool:
         """True if this agent now has it; False if someone else claimed or closed it first."""
-        return self._change(callback_id, lambda cb: cb.status == "open", status="claimed", claimed_by=agent_id)
+        return self._counted("claimed", self._change(callback_id, lambda cb: cb.status == "open", status="claimed", claimed_by=agent_id))
 
     def close(self, callback_id: str, agent_id: str) -> bool:
-        return self._change(callback_id, lambda cb: cb.status != "closed" and cb.claimed_by in ("", agent_id),
-                            status="closed", claimed_by=agent_id, closed_at=self._clock().timestamp())
+        return self._counted("closed", self._change(
+            callback_id, lambda cb: cb.status != "closed" and cb.claimed_by in ("", agent_id),
+            status="closed", claimed_by=agent_id, closed_at=self._clock().timestamp()))
+
+    @staticmethod
+    def _counted(event: str, done: bool) -> bool:
+        if done:
+            CALLBACKS.labels(event).inc()
+        return done
 
     def _change(self, callback_id: str, allowed: Callable[[Callback], bool], **fields) -> bool:
         key = RECORD + callback_id

@@ -41,6 +41,7 @@ from routing.queues import (
     queue_language,
     queue_name,
 )
+from runtime.metrics import CALLS, CLOSED, ENQUEUED
 from runtime.redis_connection import StoreUnavailable
 from verification.directory import Directory
 from verification.service import Verifier
@@ -89,6 +90,7 @@ class CallFlow:
         if len(line.languages) == 1:
             state.language = line.languages[0]
         self._calls.put(state)
+        CALLS.labels(line.id).inc()
         if state.language:
             prompts = self._catalogues(state.language)
             return self._menu_question(prompts, 1, greet=True, notices=self._notices(table, line, prompts))
@@ -318,6 +320,7 @@ class CallFlow:
             queue=queue.value, severity=severity.value if severity else "",
             queue_name=name, status="queued", enqueued_at=self._now_iso(),
         )
+        ENQUEUED.labels(line.id, queue.value).inc()
         return response
 
     def _enqueue_verb(self, response: VoiceResponse, locale: str, name: str, state: CallState | None) -> None:
@@ -353,6 +356,7 @@ class CallFlow:
         name = queue_name(queue, queue_language(line, queue, prompts.locale), severity)
         state.queue, state.severity, state.queue_name = queue.value, severity.value if severity else "", name
         self._calls.update(state.sid, queue=state.queue, severity=state.severity, queue_name=name, status="closed")
+        CLOSED.labels(line.id, queue.value).inc()
         offer = self._alternative(line, queue, severity, now)
         offers = [] if offer is None else [prompts.text("offer_critical" if offer == OFFER_CRITICAL else "offer_technical")]
         offers.append(prompts.text("callback_offer_closed", queue=label))

@@ -9,10 +9,11 @@ the caller hears an apology and reaches technical support, never Twilio's
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import phonenumbers
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from twilio.request_validator import (
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
@@ -22,6 +23,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.flow import MAX_ATTEMPTS
 from runtime.masking import mask_number
+from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
 from runtime.services import services
 
@@ -99,6 +101,18 @@ def check_signature():
 
 
 bp.before_request(check_signature)
+
+
+@bp.before_request
+def start_clock():
+    g.started = time.perf_counter()
+
+
+@bp.after_request
+def observe(response):
+    if "started" in g:
+        WEBHOOK_SECONDS.labels(request.endpoint or "unknown").observe(time.perf_counter() - g.started)
+    return response
 
 
 @bp.post("/voice")

@@ -1,13 +1,15 @@
-"""Liveness and readiness for load balancers and orchestrators.
+"""Liveness, readiness and metrics for load balancers, orchestrators and Prometheus.
 
 /healthz says the process answers; /readyz checks what a call needs (Redis
-reachable, the country table loaded) and names whichever fails.
+reachable, the country table loaded) and names whichever fails; /metrics is
+Prometheus' text format.
 """
 from __future__ import annotations
 
 import redis
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
+from runtime.metrics import exposition
 from runtime.services import services
 
 bp = Blueprint("health", __name__)
@@ -24,6 +26,11 @@ def readyz():
     failing = [name for name, ok in checks.items() if not ok]
     body = {"status": "ready" if not failing else "not ready", "checks": {name: "ok" if ok else "failing" for name, ok in checks.items()}}
     return jsonify(body), 200 if not failing else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    return Response(exposition(), mimetype="text/plain; version=0.0.4")
 
 
 def _redis_ok() -> bool:

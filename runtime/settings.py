@@ -40,6 +40,7 @@ class Settings:
     call_ttl: int = DEFAULT_CALL_TTL_SECONDS
     hold_music_url: str = DEFAULT_HOLD_MUSIC_URL
     log_level: str = "INFO"
+    log_format: str = "text"
     admin_token: str | None = None
     secret_key: str | None = None
     smtp_host: str | None = None
@@ -83,6 +84,7 @@ class Settings:
             call_ttl=int(get("CALL_TTL", DEFAULT_CALL_TTL_SECONDS)),
             hold_music_url=get("HOLD_MUSIC_URL", DEFAULT_HOLD_MUSIC_URL),
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            log_format=get("LOG_FORMAT", "text").lower(),
             admin_token=get("ADMIN_TOKEN", None),
             secret_key=get("SECRET_KEY", None),
             smtp_host=get("SMTP_HOST", None),

@@ -8,6 +8,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from enum import Enum
 
+from runtime.metrics import VERIFICATION
 from verification.audit import AuditLog
 from verification.codes import CodeBook, Outcome, RateLimited
 from verification.delivery import DeliveryFailed, Message, Sender
@@ -54,6 +55,7 @@ class Verifier:
         account = organisation.account_number
 
         def record(result: str) -> None:
+            VERIFICATION.labels("send", result.split(":")[0].split(" ")[0]).inc()
             self._audit.record(actor=actor, action="send", account=account, channel=destination.channel,
                                destination=destination.address, result=result)
 
@@ -78,10 +80,12 @@ class Verifier:
 
     def check(self, account_number: str, code: str, *, actor: str, channel: str) -> Outcome:
         outcome = self.codes.check(account_number, code)
+        VERIFICATION.labels("check", outcome.value).inc()
         self._audit.record(actor=actor, action="check", account=account_number, channel=channel, result=outcome.value)
         return outcome
 
     def passed_by_phone(self, organisation: Organisation, *, actor: str, number: str) -> None:
         """The caller's number is on the profile: recorded like any other check."""
+        VERIFICATION.labels("check", "registered-phone").inc()
         self._audit.record(actor=actor, action="check", account=organisation.account_number,
                            channel="registered-phone", destination=number, result=Outcome.VERIFIED.value)
