@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures, runnable by anyone (not timed tests)."""

