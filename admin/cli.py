@@ -3,7 +3,6 @@ nothing), `flask --app app admins add NAME` (a named API token) and
 `flask --app app countries validate|import|export|history|rollback`."""
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from flask import Blueprint
 
 from countries.export import export_yaml
 from routing.table import TableError, read_document
-from routing.what_if import what_if
+from routing.what_if import instant, what_if
 from runtime.services import services
 from verification.importer import OrganisationFileError, read_organisations
 
@@ -122,9 +121,9 @@ def rollback_countries(version: int, author: str) -> None:
 @click.option("--at", "at", default=None, help="an instant with its UTC offset (default: now)")
 def what_if_command(dialed: str, caller: str, at: str | None) -> None:
     """What a caller would get: line, languages, each queue open or closed, next openings, notices."""
-    moment = datetime.fromisoformat(at) if at else services().clock()
-    if moment.tzinfo is None:
-        raise click.BadParameter("give the UTC offset, e.g. 2026-12-24T10:00:00+01:00", param_hint="--at")
+    moment = instant(at, services().clock())
+    if moment is None:
+        raise click.BadParameter("give a date and time with its UTC offset, e.g. 2026-12-24T10:00:00+01:00", param_hint="--at")
     answer = what_if(services().tables.current()[1], dialed, caller, moment)
     click.echo(f"{answer['name']} ({answer['line']}), local time {answer['local_time']}, caller country {answer['caller_country']}")
     click.echo(f"languages offered: {', '.join(answer['language_offer'])}")

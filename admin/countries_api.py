@@ -2,14 +2,12 @@
 write validated whole, versioned, guarded by ETag/If-Match, and rolled back in one call."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, g, jsonify, make_response, request
 
 from admin.auth import require_admin
 from countries.store import Conflict
 from routing.table import TableError
-from routing.what_if import what_if
+from routing.what_if import instant, what_if
 from runtime.services import services
 
 bp = Blueprint("admin_countries", __name__, url_prefix="/admin/api/countries")
@@ -164,13 +162,8 @@ what_if_bp.before_request(require_admin)
 @what_if_bp.get("")
 def what_if_view():
     """?to=+46201605899&from=+46701234567&at=2026-12-24T10:00:00+01:00 (at defaults to now)."""
-    at = services().clock()
-    if request.args.get("at"):
-        try:
-            at = datetime.fromisoformat(request.args["at"])
-        except ValueError:
-            at = None
-        if at is None or at.tzinfo is None:
-            return jsonify(errors={"at": "must be a date and time with its UTC offset"}), 400
+    at = instant(request.args.get("at"), services().clock())
+    if at is None:
+        return jsonify(errors={"at": "must be a date and time with its UTC offset"}), 400
     version, table = services().tables.current()
     return jsonify(version=version, **what_if(table, request.args.get("to", ""), request.args.get("from", ""), at))

@@ -6,8 +6,6 @@ uses, so the rules, the versions and the history are the same.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from admin.entry_form import field_errors, from_form, to_form
@@ -15,7 +13,7 @@ from admin.web_security import check_csrf, csrf_token, sign_in, signed_in_admin
 from countries.store import Conflict
 from public_pages.numbers import describe_line
 from routing.table import TableError
-from routing.what_if import what_if
+from routing.what_if import instant, what_if
 from runtime.services import services
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -166,15 +164,10 @@ def delete_notice(notice_id: str):
 def what_if_page():
     answer, error = None, None
     if request.args.get("to"):
-        at = services().clock()
-        if request.args.get("at"):
-            try:
-                at = datetime.fromisoformat(request.args["at"])
-            except ValueError:
-                at = None
-            if at is None or at.tzinfo is None:
-                error = "Give the instant with its UTC offset, e.g. 2026-12-24T10:00:00+01:00."
-        if error is None:
+        at = instant(request.args.get("at"), services().clock())
+        if at is None:
+            error = "Give the instant with its UTC offset, e.g. 2026-12-24T10:00:00+01:00."
+        else:
             answer = what_if(services().tables.current()[1], request.args["to"], request.args.get("from", ""), at)
     return render_template("admin/what_if.html", answer=answer, error=error, args=request.args)
 

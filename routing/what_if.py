@@ -41,3 +41,14 @@ def what_if(table: Table, dialed: str, caller: str, at: datetime) -> dict:
         "notices": [dict(notice.texts) for notice in table.notices_for(line.id, at)],
         "queues": queues,
     }
+
+
+def instant(text: str | None, now: datetime) -> datetime | None:
+    """The instant an admin asks about: `now` when none is given, None when it lacks its UTC offset or is no date."""
+    if not text:
+        return now
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
