@@ -9,7 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from admin.entry_form import field_errors, from_form, to_form
-from admin.web_security import check_csrf, csrf_token, sign_in, signed_in_admin
+from admin.web_security import (
+    ADMIN_KEY,
+    check_csrf,
+    csrf_token,
+    signed_in_admin,
+    start_session,
+)
 from countries.store import Conflict
 from public_pages.numbers import describe_line
 from routing.table import TableError
@@ -38,7 +44,7 @@ def sign_in_page():
     if request.method == "POST":
         name = services().admin_tokens.holder(request.form.get("token", "").strip())
         if name:
-            sign_in(name)
+            start_session(ADMIN_KEY, name)
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/admin") else url_for("admin_pages.overview"))
         error = "That token is not valid."

@@ -1,4 +1,4 @@
-"""Sessions and CSRF for the admin pages.
+"""Sessions and CSRF for the admin pages and the agent console.
 
 An admin signs in with their API token once; the session cookie (signed with
 SECRET_KEY, HttpOnly, SameSite=Lax, expiring) carries their name. Every form
@@ -14,6 +14,7 @@ from flask import abort, request, session
 
 SESSION_LIFETIME = timedelta(hours=8)
 CSRF_FIELD = "csrf_token"
+ADMIN_KEY = "admin"
 
 
 def csrf_token() -> str:
@@ -31,12 +32,13 @@ def check_csrf() -> None:
         abort(400, "the form has expired; reload the page and try again")
 
 
-def sign_in(name: str) -> None:
+def start_session(key: str, name: str) -> None:
+    """A fresh session (nothing carried over from before sign-in) holding who signed in under `key`."""
     session.clear()
     session.permanent = True
-    session["admin"] = name
+    session[key] = name
     csrf_token()
 
 
 def signed_in_admin() -> str | None:
-    return session.get("admin")
+    return session.get(ADMIN_KEY)

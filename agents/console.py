@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from admin.web_security import check_csrf, csrf_token
+from admin.web_security import check_csrf, csrf_token, start_session
 from ivr.callbacks import Callback
 from ivr.verification_flow import compose_message
 from ivr.waiting import Waiting, serving_order
@@ -59,10 +59,7 @@ def sign_in():
             error = "Too many failed sign-ins. Try again later."
         elif agent is not None and agent.password_matches(request.form.get("password", "")):
             lockout.succeeded(agent_id)
-            session.clear()
-            session.permanent = True
-            session[SESSION_KEY] = agent_id
-            csrf_token()
+            start_session(SESSION_KEY, agent_id)
             return redirect(url_for("console.live_page"))
         else:
             if agent_id:

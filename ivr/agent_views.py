@@ -11,6 +11,7 @@ from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.views import attempt, call_params, check_signature, twiml
+from routing.numbers import caller_e164
 from runtime.services import services
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ def _agent() -> str:
 
 @bp.post("/agent")
 def agent_line():
-    return twiml(services().agent_flow.answer(call_params().caller_e164))
+    return twiml(services().agent_flow.answer(caller_e164(call_params().caller)))
 
 
 @bp.post("/agent-id")

@@ -24,7 +24,7 @@ from ivr.catalogue import Catalogues, Prompts
 from ivr.choices import choose
 from ivr.twiml import asked, question, say
 from ivr.verification_flow import VerificationFlow
-from ivr.waiting import WaitingRoom
+from ivr.waiting import WaitingRoom, estimate_wait
 from routing.hours import closure_at, holiday_name, is_open, next_opening
 from routing.lookup import line_for
 from routing.model import (
@@ -35,8 +35,8 @@ from routing.model import (
     Severity,
     Table,
 )
+from routing.numbers import caller_e164
 from routing.queues import (
-    estimated_wait_seconds,
     minutes_to_say,
     queue_language,
     queue_name,
@@ -158,8 +158,8 @@ class CallFlow:
             say(target, prompts, prompts.text("position", position=position))
         try:
             estimate = self._waiting.estimate(sid, queue, position, average_wait).seconds if position > 1 else None
-        except StoreUnavailable:
-            estimate = estimated_wait_seconds(position, average_wait, 0)
+        except StoreUnavailable:  # Twilio's figures alone
+            estimate = estimate_wait(position, [], 0, average_wait).seconds if position > 1 else None
         if estimate is not None:
             minutes = minutes_to_say(estimate)
             wait = prompts.text("wait_minutes", minutes=minutes) if minutes > 1 else prompts.text("wait_one_minute")
@@ -216,7 +216,7 @@ class CallFlow:
     def known(self, sid: str) -> CallState | None:
         return self._calls.get(sid)
 
-    def restore(self, sid: str, dialed: str, caller: str, caller_e164: str) -> CallState:
+    def restore(self, sid: str, dialed: str, caller: str) -> CallState:
         """The call's state, rebuilt from Twilio's parameters if Redis has lost it."""
         state = self._calls.get(sid)
         if state is not None:
@@ -224,7 +224,7 @@ class CallFlow:
         version, table = self._tables.current()
         match = line_for(table, dialed, caller)
         state = CallState(
-            sid=sid, line=match.line.id, dialed=dialed, caller=caller_e164,
+            sid=sid, line=match.line.id, dialed=dialed, caller=caller_e164(caller),
             caller_country=match.caller_country or "", language=match.line.languages[0],
             started_at=self._now_iso(), table_version=str(version),
         )

@@ -12,7 +12,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-import phonenumbers
 from flask import Blueprint, Response, g, request
 from twilio.request_validator import (
     SIGNATURE_SETTINGS_HEADER,
@@ -22,6 +21,7 @@ from twilio.request_validator import (
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.flow import MAX_ATTEMPTS
+from routing.numbers import caller_e164
 from runtime.masking import mask_number
 from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
@@ -46,7 +46,6 @@ class CallParams:
     sid: str
     dialed: str
     caller: str
-    caller_e164: str
     digits: str
     speech: str
 
@@ -58,21 +57,9 @@ def call_params() -> CallParams:
         sid=form.get("CallSid", "")[:64],
         dialed=form.get("To", "")[:MAX_FIELD],
         caller=caller,
-        caller_e164=e164_or_blank(caller),
         digits=form.get("Digits", "")[:32],
         speech=form.get("SpeechResult", "")[:MAX_FIELD],
     )
-
-
-def e164_or_blank(raw: str) -> str:
-    """The caller's number in E.164, or "" when withheld ("anonymous") or not a number."""
-    try:
-        numobj = phonenumbers.parse(raw, None)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_possible_number(numobj):
-        return ""
-    return phonenumbers.format_number(numobj, phonenumbers.PhoneNumberFormat.E164)
 
 
 def twiml(response: VoiceResponse | str) -> Response:
@@ -118,15 +105,16 @@ def observe(response):
 @bp.post("/voice")
 def voice():
     call = call_params()
-    log.info("call %s from %s to %s", call.sid, mask_number(call.caller_e164), call.dialed)
-    return twiml(services().flow.answer(call.sid, call.dialed, call.caller, call.caller_e164))
+    number = caller_e164(call.caller)
+    log.info("call %s from %s to %s", call.sid, mask_number(number), call.dialed)
+    return twiml(services().flow.answer(call.sid, call.dialed, call.caller, number))
 
 
 @bp.post("/<any(language, menu, severity):step>")
 def step(step: str):
     call = call_params()
     flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    state = flow.restore(call.sid, call.dialed, call.caller)
     return twiml(getattr(flow, step)(state, attempt(), call.digits, call.speech))
 
 
@@ -134,7 +122,7 @@ def step(step: str):
 def verify(step: str):
     call = call_params()
     flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    state = flow.restore(call.sid, call.dialed, call.caller)
     handler = getattr(flow.verification, step.removeprefix("verify-"))
     return twiml(handler(state, flow.prompts(state), attempt(), call.digits))
 
@@ -143,7 +131,7 @@ def verify(step: str):
 def partner():
     call = call_params()
     flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    state = flow.restore(call.sid, call.dialed, call.caller)
     return twiml(flow.verification.partner(state, flow.prompts(state), call.digits))
 
 
@@ -151,7 +139,7 @@ def partner():
 def closed():
     call = call_params()
     flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    state = flow.restore(call.sid, call.dialed, call.caller)
     return twiml(flow.closed_offer(state, request.args.get("offer", ""), call.digits, call.speech))
 
 
@@ -178,7 +166,7 @@ def callback_leave():
 def callback_step(step: str):
     call = call_params()
     flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller, call.caller_e164)
+    state = flow.restore(call.sid, call.dialed, call.caller)
     handler = flow.callbacks.confirm if step == "callback-confirm" else flow.callbacks.other_number
     return twiml(handler(state, flow.prompts(state), attempt(), call.digits))
 

@@ -1,4 +1,4 @@
-"""Which Twilio queue a caller joins, and how long they are likely to wait."""
+"""Which Twilio queue a caller joins, and how a wait is said in minutes."""
 from __future__ import annotations
 
 import math
@@ -22,18 +22,6 @@ def queue_name(queue: Queue, locale: str, severity: Severity | None) -> str:
     if severity is not None:
         parts.append(severity.value)
     return ".".join(parts)
-
-
-def estimated_wait_seconds(position: int, average_wait: int, waited: int) -> int | None:
-    """A rough remaining wait from the figures Twilio posts to the hold URL.
-
-    Twilio's `AvgQueueTime` is how long the callers now in the queue have
-    waited so far; in a steady queue they are on average halfway through, so a
-    whole wait is about twice that. None when there is nothing to go on.
-    """
-    if position <= 1 or average_wait <= 0:
-        return None
-    return max(2 * average_wait - max(waited, 0), 60)
 
 
 def minutes_to_say(seconds: int) -> int:
