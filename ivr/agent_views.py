@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.views import attempt, call_params, check_signature, twiml
+from ivr.views import attempt, call_params, check_signature, twiml, webhook
 from routing.numbers import caller_e164
 from runtime.services import services
 
@@ -25,41 +25,48 @@ def _agent() -> str:
 
 
 @bp.post("/agent")
+@webhook
 def agent_line():
-    return twiml(services().agent_flow.answer(caller_e164(call_params().caller)))
+    return services().agent_flow.answer(caller_e164(call_params().caller))
 
 
 @bp.post("/agent-id")
+@webhook
 def agent_id():
-    return twiml(services().agent_flow.agent_id(call_params().digits))
+    return services().agent_flow.agent_id(call_params().digits)
 
 
 @bp.post("/agent-pin")
+@webhook
 def agent_pin():
     call = call_params()
-    return twiml(services().agent_flow.pin(call.sid, _agent(), attempt(), call.digits))
+    return services().agent_flow.pin(call.sid, _agent(), attempt(), call.digits)
 
 
 @bp.post("/agent-next")
+@webhook
 def agent_next():
-    return twiml(services().agent_flow.next_caller(call_params().sid, _agent(), announce=bool(request.args.get("announce"))))
+    return services().agent_flow.next_caller(call_params().sid, _agent(), announce=bool(request.args.get("announce")))
 
 
 @bp.post("/agent-wait")
+@webhook
 def agent_wait():
     call = call_params()
-    return twiml(services().agent_flow.wait(call.sid, _agent(), call.digits))
+    return services().agent_flow.wait(call.sid, _agent(), call.digits)
 
 
 @bp.post("/agent-whisper")
+@webhook
 def agent_whisper():
     queue_time = request.form.get("QueueTime", "0")[:12]
-    return twiml(services().agent_flow.whisper(call_params().sid, _agent(), int(queue_time) if queue_time.isdigit() else 0))
+    return services().agent_flow.whisper(call_params().sid, _agent(), int(queue_time) if queue_time.isdigit() else 0)
 
 
 @bp.post("/agent-done")
+@webhook
 def agent_done():
-    return twiml(services().agent_flow.done(call_params().sid, _agent()))
+    return services().agent_flow.done(call_params().sid, _agent())
 
 
 @bp.errorhandler(Exception)

@@ -7,14 +7,40 @@ which the IVR turns into an apology and the technical queue.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import redis
 
+from runtime.record_store import PhoneIndexedStore
 from runtime.redis_connection import redis_errors
+from runtime.unit_of_work import staged
+from verification.codes import CodeBook, Outcome
+from verification.organisations import Organisation
 
 KEY_PREFIX = "call:"
 CLOSED_TTL_SECONDS = 15 * 60  # late webhooks after the status callback still find the record
+READ_ALONG = {"stored": False}
+
+# KEYS: the call's record. ARGV: the directory's record and phone-index prefixes, and an account
+# number to read besides the call's own. While the call has no organisation yet, the records
+# registered on the caller's number come too (sorted by account number, as the directory gives them).
+_READ_CALL = """
+local call = redis.call('HGETALL', KEYS[1])
+local caller, org = '', ''
+for i = 1, #call, 2 do
+  if call[i] == 'caller' then caller = call[i + 1] elseif call[i] == 'org' then org = call[i + 1] end
+end
+local by_phone = {}
+if org == '' and caller ~= '' then
+  local accounts = redis.call('SMEMBERS', ARGV[2] .. caller)
+  table.sort(accounts)
+  for i, account in ipairs(accounts) do by_phone[i] = redis.call('GET', ARGV[1] .. account) end
+end
+local account = ARGV[3] ~= '' and ARGV[3] or org
+local named = false
+if account ~= '' then named = redis.call('GET', ARGV[1] .. account) end
+return {call, by_phone, named}
+"""
 
 
 @dataclass
@@ -42,41 +68,68 @@ class CallState:
     started_at: str = ""
     enqueued_at: str = ""
     ended_at: str = ""
+    # Read along with the record by `CallStore.read`, in the same round trip; never stored.
+    phone_organisations: tuple[Organisation, ...] | None = field(default=None, compare=False, metadata=READ_ALONG)
+    named_organisation: Organisation | None = field(default=None, compare=False, metadata=READ_ALONG)
+    code_outcome: Outcome | None = field(default=None, compare=False, metadata=READ_ALONG)
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> "CallState | None":
         """None for a partial record (an update that outlived its call): treat as lost."""
         if not data.get("sid") or not data.get("line"):
             return None
-        known = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in known})
+        return cls(**{key: value for key, value in data.items() if key in STORED})
+
+    def stored(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in STORED}
+
+
+STORED = frozenset(f.name for f in fields(CallState) if f.metadata.get("stored", True))
 
 
 class CallStore:
-    def __init__(self, client: redis.Redis, ttl_seconds: int):
+    def __init__(self, client: redis.Redis, ttl_seconds: int, directory: PhoneIndexedStore[Organisation],
+                 codes: CodeBook):
         self._redis = client
         self._ttl = ttl_seconds
+        self._directory = directory
+        self._codes = codes
 
     def get(self, sid: str) -> CallState | None:
         with redis_errors():
             data = self._redis.hgetall(KEY_PREFIX + sid)
         return CallState.from_hash(data)
 
-    def put(self, state: CallState) -> None:
-        self._write(state.sid, asdict(state), self._ttl)
+    def read(self, sid: str, account: str = "", code: str = "") -> CallState | None:
+        """The call with what its verification step may need, in one round trip: the organisations
+        on the caller's number, the one named by `account` (else the call's own), and with a `code`,
+        the check of it against `account`'s live code."""
+        with redis_errors():
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.eval(_READ_CALL, 1, KEY_PREFIX + sid, self._directory.record_prefix, self._directory.phone_prefix, account)
+            if code and account:
+                self._codes.stage_check(pipe, account, code)
+            replies = pipe.execute()
+        (flat, by_phone, named), checked = replies[0], replies[1:]
+        state = CallState.from_hash(dict(zip(flat[::2], flat[1::2])))
+        if state is None:
+            return None
+        state.phone_organisations = tuple(self._directory.decode(raw) for raw in by_phone if raw) if not state.org else None
+        state.named_organisation = self._directory.decode(named) if named else None
+        state.code_outcome = Outcome(checked[0]) if checked else None
+        return state
 
-    def update(self, sid: str, also=None, **changes: str) -> None:
-        """Write `changes`; `also(pipeline)` may add writes that belong with them (one round trip)."""
-        self._write(sid, changes, self._ttl, also)
+    def put(self, state: CallState) -> None:
+        self._write(state.sid, state.stored(), self._ttl)
+
+    def update(self, sid: str, **changes: str) -> None:
+        self._write(sid, changes, self._ttl)
 
     def close(self, sid: str, status: str, ended_at: str) -> None:
         """Mark the call over; the record stays briefly for webhooks that arrive late."""
         self._write(sid, {"status": status, "ended_at": ended_at}, CLOSED_TTL_SECONDS)
 
-    def _write(self, sid: str, mapping: dict[str, str], ttl: int, also=None) -> None:
-        """One round trip: the fields and the expiry together (and whatever `also` adds)."""
-        with redis_errors():
-            pipe = self._redis.pipeline().hset(KEY_PREFIX + sid, mapping=mapping).expire(KEY_PREFIX + sid, ttl)
-            if also is not None:
-                also(pipe)
-            pipe.execute()
+    def _write(self, sid: str, mapping: dict[str, str], ttl: int) -> None:
+        """The fields and the expiry together, with the webhook's other writes."""
+        with staged(self._redis) as pipe:
+            pipe.hset(KEY_PREFIX + sid, mapping=mapping).expire(KEY_PREFIX + sid, ttl)

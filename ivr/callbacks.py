@@ -18,6 +18,7 @@ import redis
 from ivr.waiting import Waiting, serving_order
 from runtime.metrics import CALLBACKS
 from runtime.redis_connection import redis_errors
+from runtime.unit_of_work import staged
 
 OPEN = "callbacks:open"  # sorted by the caller's original place in line
 RECORD = "callback:"
@@ -52,9 +53,8 @@ class CallbackBook:
 
     def request(self, **fields) -> Callback:
         callback = Callback(id=secrets.token_hex(6), requested_at=self._clock().timestamp(), **fields)
-        with redis_errors():
-            self._redis.pipeline().set(RECORD + callback.id, json.dumps(asdict(callback))).zadd(
-                OPEN, {callback.id: callback.place}).execute()
+        with staged(self._redis) as pipe:  # with the call's record of it, in one MULTI
+            pipe.set(RECORD + callback.id, json.dumps(asdict(callback))).zadd(OPEN, {callback.id: callback.place})
         CALLBACKS.labels("requested").inc()
         return callback
 

@@ -43,6 +43,7 @@ from routing.queues import (
 )
 from runtime.metrics import CALLS, CLOSED, ENQUEUED
 from runtime.redis_connection import StoreUnavailable
+from runtime.unit_of_work import flush
 from verification.directory import Directory
 from verification.service import Verifier
 
@@ -182,6 +183,7 @@ class CallFlow:
                 self._waiting.left(sid, state.queue_name, served=result in SERVED_RESULTS)
                 if result == "leave" and state.callback == "wanted":
                     return self.callbacks.start(state, self.prompts(state))
+                flush()  # here, so a Redis lost now ends in the hang-up below, not in a second queue
         except StoreUnavailable:
             state = None
         if result in QUEUE_FAILURES:
@@ -197,6 +199,7 @@ class CallFlow:
             self._calls.close(sid, call_status or "completed", self._now_iso())
             if state is not None:
                 self._waiting.left(sid, state.queue_name, served=False)
+            flush()
         except StoreUnavailable:
             pass
         return VoiceResponse()
@@ -216,9 +219,10 @@ class CallFlow:
     def known(self, sid: str) -> CallState | None:
         return self._calls.get(sid)
 
-    def restore(self, sid: str, dialed: str, caller: str) -> CallState:
-        """The call's state, rebuilt from Twilio's parameters if Redis has lost it."""
-        state = self._calls.get(sid)
+    def restore(self, sid: str, dialed: str, caller: str, account: str = "", code: str = "") -> CallState:
+        """The call's state (with what its verification step reads along: see `CallStore.read`),
+        rebuilt from Twilio's parameters if Redis has lost it."""
+        state = self._calls.read(sid, account, code)
         if state is not None:
             return state
         version, table = self._tables.current()
@@ -315,9 +319,9 @@ class CallFlow:
             say(response, prompts, prompts.text("queue_language", queue=label, language=language))
         say(response, prompts, prompts.text("connecting", queue=label))
         self._enqueue_verb(response, prompts.locale, name, state)
+        self._waiting.joined(state.sid, name)
         self._calls.update(
-            state.sid, also=lambda pipe: self._waiting.joined(state.sid, name, pipe),
-            queue=queue.value, severity=severity.value if severity else "",
+            state.sid, queue=queue.value, severity=severity.value if severity else "",
             queue_name=name, status="queued", enqueued_at=self._now_iso(),
         )
         ENQUEUED.labels(line.id, queue.value).inc()

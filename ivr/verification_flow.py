@@ -18,7 +18,7 @@ from ivr.catalogue import Prompts
 from ivr.choices import choose
 from ivr.twiml import asked, question, say
 from runtime.masking import mask_number
-from verification.codes import Outcome
+from verification.codes import CODE_DIGITS, Outcome
 from verification.delivery import Message
 from verification.directory import Directory
 from verification.organisations import Organisation
@@ -27,6 +27,7 @@ from verification.service import Destination, Sent, Verifier, destinations
 MAX_ACCOUNT_TRIES = 3
 MAX_ATTEMPTS = 3
 ACCOUNT_DIGITS = 20
+CODE_KEYS = 12  # a code is 6 digits; more keys are read (and fail) rather than cut to look right
 RESEND_KEY = "*"
 
 
@@ -40,9 +41,19 @@ class VerificationFlow:
         self._enqueue = enqueue
         self._presales = presales
 
+    @staticmethod
+    def read_along(step: str, digits: str, account: str) -> tuple[str, str]:
+        """What a step's webhook reads with the call (one round trip): the organisation the keyed
+        account number names, or, with a code keyed, that code checked against `account` (from the URL)."""
+        if step == "account":
+            return _account_number(digits), ""
+        if step == "code" and account and digits and not digits.startswith(RESEND_KEY):
+            return account, digits[:CODE_KEYS]
+        return account, ""
+
     def admit(self, state: CallState, prompts: Prompts) -> VoiceResponse:
         """Start verification for a caller headed to `state.queue`."""
-        organisations = self._directory.by_phone(state.caller)
+        organisations = self._by_phone(state)
         if len(organisations) == 1:
             return self._registered(state, prompts, organisations[0])
         if organisations:
@@ -52,8 +63,8 @@ class VerificationFlow:
     # -- webhooks -------------------------------------------------------------
 
     def account(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
-        digits = digits.strip("#")[:ACCOUNT_DIGITS]
-        organisation = self._directory.get(digits) if digits.isdigit() else None
+        digits = _account_number(digits)
+        organisation = self._organisation(state, digits) if digits.isdigit() else None
         if organisation is not None:
             return self._found(state, prompts, organisation)
         if attempt < MAX_ACCOUNT_TRIES:
@@ -62,7 +73,7 @@ class VerificationFlow:
         return self._unverified(state, prompts)
 
     def pick(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
-        organisations = self._directory.by_phone(state.caller)
+        organisations = self._by_phone(state)
         keys = {str(number): org.account_number for number, org in enumerate(organisations[:9], start=1)}
         chosen = choose(digits, "", keys, {})
         if chosen is not None:
@@ -72,7 +83,7 @@ class VerificationFlow:
         return self._account_question(prompts, 1)
 
     def channel(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
-        organisation = self._directory.get(state.org) if state.org else None
+        organisation = self._organisation(state, state.org)
         if organisation is None:
             return self._unverified(state, prompts)
         offered = destinations(organisation)
@@ -84,26 +95,30 @@ class VerificationFlow:
         return self._unverified(state, prompts)
 
     def code(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
-        organisation = self._directory.get(state.org) if state.org else None
+        organisation = self._organisation(state, state.org)
         if organisation is None:
             return self._unverified(state, prompts)
         if digits.startswith(RESEND_KEY):
             return self._send(state, prompts, organisation, _destination_of(organisation, state.channel))
         if not digits:
             if attempt < MAX_ATTEMPTS:
-                return self._code_question(prompts, attempt + 1, prompts.text("no_input"))
+                return self._code_question(prompts, organisation, attempt + 1, prompts.text("no_input"))
             return self._unverified(state, prompts)
-        outcome = self._verifier.check(organisation.account_number, digits[:12], actor=self._caller(state),
-                                       channel=state.channel.split(":")[0])
+        account, channel = organisation.account_number, state.channel.split(":")[0]
+        named = state.named_organisation
+        if state.code_outcome is not None and named is not None and named.account_number == account:  # checked with the reading
+            outcome = self._verifier.checked(account, state.code_outcome, actor=self._caller(state), channel=channel)
+        else:
+            outcome = self._verifier.check(account, digits[:CODE_KEYS], actor=self._caller(state), channel=channel)
         if outcome is Outcome.VERIFIED:
             self._remember(state, verified="yes", verified_by=state.channel.split(":")[0])
             response = VoiceResponse()
             say(response, prompts, prompts.text("verified"))
             return _then(response, self._enqueue(state, prompts))
         if outcome is Outcome.WRONG:
-            return self._code_question(prompts, attempt, prompts.text("code_wrong"))
+            return self._code_question(prompts, organisation, attempt, prompts.text("code_wrong"))
         lead = prompts.text("code_locked" if outcome is Outcome.LOCKED else "code_expired")
-        return self._resend_offer(state, prompts, lead)
+        return self._resend_offer(state, prompts, organisation, lead)
 
     def partner(self, state: CallState, prompts: Prompts, digits: str) -> VoiceResponse:
         if choose(digits, "", {"3": "presales"}, {}) == "presales":
@@ -131,14 +146,15 @@ class VerificationFlow:
         return self._channel_question(prompts, organisation, 1, prompts.text("verify_intro"))
 
     def _send(self, state: CallState, prompts: Prompts, organisation: Organisation, destination: Destination) -> VoiceResponse:
+        # Remembered first, so it rides with the code's issue; a failed send is asked about again.
+        self._remember(state, channel=f"{destination.channel}:{destination.address}")
         sent = self._verifier.send(organisation, destination, actor=self._caller(state), caller=state.caller,
                                    compose=lambda to, code, minutes: compose_message(prompts, to, code, minutes))
         if sent is Sent.LIMITED:
             return self._unverified(state, prompts, prompts.text("codes_limited"))
         if sent is Sent.FAILED:
             return self._channel_question(prompts, organisation, 1, prompts.text(f"send_failed_{destination.channel}"))
-        self._remember(state, channel=f"{destination.channel}:{destination.address}")
-        return self._code_question(prompts, 1, _spoken_destination(prompts, "code_sent", destination))
+        return self._code_question(prompts, organisation, 1, _spoken_destination(prompts, "code_sent", destination))
 
     def _partner_notice(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
         self._remember(state, org=organisation.account_number, org_name=organisation.name, verified="partner")
@@ -183,21 +199,36 @@ class VerificationFlow:
             say(gather, prompts, _spoken_destination(prompts, "offer", destination, digit=number))
         return asked(gather, f"verify-channel?attempt={attempt}")
 
-    def _code_question(self, prompts: Prompts, attempt: int, lead: str | None = None) -> VoiceResponse:
-        gather = question(f"verify-code?attempt={attempt}", prompts, [], speech=False, digits=6)
+    def _code_question(self, prompts: Prompts, organisation: Organisation, attempt: int, lead: str | None = None) -> VoiceResponse:
+        """The account travels in the (signed) URL so the answer's webhook checks the code as it reads the call."""
+        action = f"verify-code?attempt={attempt}&account={organisation.account_number}"
+        gather = question(action, prompts, [], speech=False, digits=CODE_DIGITS)
         for text in (lead, prompts.text("enter_code")):
             if text:
                 say(gather, prompts, text)
-        return asked(gather, f"verify-code?attempt={attempt}")
+        return asked(gather, action)
 
-    def _resend_offer(self, state: CallState, prompts: Prompts, lead: str) -> VoiceResponse:
+    def _resend_offer(self, state: CallState, prompts: Prompts, organisation: Organisation, lead: str) -> VoiceResponse:
         """The code is dead: a new one on star, otherwise on to an agent unverified."""
-        gather = question("verify-code?attempt=1", prompts, [], speech=False, digits=1)
+        gather = question(f"verify-code?attempt=1&account={organisation.account_number}", prompts, [], speech=False, digits=1)
         for text in (lead, prompts.text("new_code_offer")):
             say(gather, prompts, text)
         response = VoiceResponse()
         response.append(gather)
         return _then(response, self._unverified(state, prompts))
+
+    def _by_phone(self, state: CallState) -> list[Organisation]:
+        """The organisations registered on the caller's number: as read with the call, else from the directory."""
+        if state.phone_organisations is not None:
+            return list(state.phone_organisations)
+        return self._directory.by_phone(state.caller)
+
+    def _organisation(self, state: CallState, account: str) -> Organisation | None:
+        if not account:
+            return None
+        if state.named_organisation is not None and state.named_organisation.account_number == account:
+            return state.named_organisation
+        return self._directory.get(account)
 
     def _remember(self, state: CallState, **fields: str) -> None:
         """Record on the call, in Redis and on this request's copy (the queue step reads it next)."""
@@ -208,6 +239,10 @@ class VerificationFlow:
     @staticmethod
     def _caller(state: CallState) -> str:
         return f"caller {mask_number(state.caller)}"
+
+
+def _account_number(digits: str) -> str:
+    return digits.strip("#")[:ACCOUNT_DIGITS]
 
 
 def _destination_of(organisation: Organisation, channel: str) -> Destination:

@@ -8,8 +8,10 @@ the caller hears an apology and reaches technical support, never Twilio's
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, g, request
@@ -26,6 +28,7 @@ from runtime.masking import mask_number
 from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
 from runtime.services import services
+from runtime.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,16 @@ def twiml(response: VoiceResponse | str) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
+def webhook(handler: Callable[..., VoiceResponse]) -> Callable[..., Response]:
+    """The handler's writes reach Redis together (one round trip) before its TwiML leaves."""
+    @functools.wraps(handler)
+    def answer(*args, **kwargs) -> Response:
+        with unit_of_work(services().redis):
+            response = handler(*args, **kwargs)
+        return twiml(response)
+    return answer
+
+
 def attempt() -> int:
     try:
         return min(max(int(request.args.get("attempt", "1")), 1), MAX_ATTEMPTS)
@@ -103,85 +116,96 @@ def observe(response):
 
 
 @bp.post("/voice")
+@webhook
 def voice():
     call = call_params()
     number = caller_e164(call.caller)
     log.info("call %s from %s to %s", call.sid, mask_number(number), call.dialed)
-    return twiml(services().flow.answer(call.sid, call.dialed, call.caller, number))
+    return services().flow.answer(call.sid, call.dialed, call.caller, number)
 
 
 @bp.post("/<any(language, menu, severity):step>")
+@webhook
 def step(step: str):
     call = call_params()
     flow = services().flow
     state = flow.restore(call.sid, call.dialed, call.caller)
-    return twiml(getattr(flow, step)(state, attempt(), call.digits, call.speech))
+    return getattr(flow, step)(state, attempt(), call.digits, call.speech)
 
 
 @bp.post("/<any('verify-account', 'verify-pick', 'verify-channel', 'verify-code'):step>")
+@webhook
 def verify(step: str):
     call = call_params()
     flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller)
-    handler = getattr(flow.verification, step.removeprefix("verify-"))
-    return twiml(handler(state, flow.prompts(state), attempt(), call.digits))
+    name = step.removeprefix("verify-")
+    account, code = flow.verification.read_along(name, call.digits, request.args.get("account", "")[:32])
+    state = flow.restore(call.sid, call.dialed, call.caller, account=account, code=code)
+    return getattr(flow.verification, name)(state, flow.prompts(state), attempt(), call.digits)
 
 
 @bp.post("/partner")
+@webhook
 def partner():
     call = call_params()
     flow = services().flow
     state = flow.restore(call.sid, call.dialed, call.caller)
-    return twiml(flow.verification.partner(state, flow.prompts(state), call.digits))
+    return flow.verification.partner(state, flow.prompts(state), call.digits)
 
 
 @bp.post("/closed")
+@webhook
 def closed():
     call = call_params()
     flow = services().flow
     state = flow.restore(call.sid, call.dialed, call.caller)
-    return twiml(flow.closed_offer(state, request.args.get("offer", ""), call.digits, call.speech))
+    return flow.closed_offer(state, request.args.get("offer", ""), call.digits, call.speech)
 
 
 @bp.post("/hold")
+@webhook
 def hold():
-    return twiml(services().flow.hold(
+    return services().flow.hold(
         request.form.get("CallSid", "")[:64],
         request.args.get("queue", "")[:64],
         request.args.get("lang", "")[:16],
         _int(request.form.get("QueuePosition")),
         _int(request.form.get("AvgQueueTime")),
         _int(request.form.get("QueueTime")),
-    ))
+    )
 
 
 @bp.post("/callback-leave")
+@webhook
 def callback_leave():
     call = call_params()
     flow = services().flow
-    return twiml(flow.callbacks.leave(flow.known(call.sid), call.digits))
+    return flow.callbacks.leave(flow.known(call.sid), call.digits)
 
 
 @bp.post("/<any('callback-confirm', 'callback-number'):step>")
+@webhook
 def callback_step(step: str):
     call = call_params()
     flow = services().flow
     state = flow.restore(call.sid, call.dialed, call.caller)
     handler = flow.callbacks.confirm if step == "callback-confirm" else flow.callbacks.other_number
-    return twiml(handler(state, flow.prompts(state), attempt(), call.digits))
+    return handler(state, flow.prompts(state), attempt(), call.digits)
 
 
 @bp.post("/queue-result")
+@webhook
 def queue_result():
     call = call_params()
-    return twiml(services().flow.queue_result(call.sid, request.form.get("QueueResult", "")[:32]))
+    return services().flow.queue_result(call.sid, request.form.get("QueueResult", "")[:32])
 
 
 @bp.post("/status")
+@webhook
 def status():
     call = call_params()
     log.info("call %s ended: %s", call.sid, request.form.get("CallStatus", ""))
-    return twiml(services().flow.status(call.sid, request.form.get("CallStatus", "")[:32]))
+    return services().flow.status(call.sid, request.form.get("CallStatus", "")[:32])
 
 
 @bp.errorhandler(Exception)

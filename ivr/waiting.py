@@ -15,6 +15,7 @@ from datetime import datetime
 import redis
 
 from runtime.redis_connection import redis_errors
+from runtime.unit_of_work import staged
 
 WAITING = "waiting:"  # sorted set per queue name: CallSid scored by the time it joined
 QUEUES = "waiting-queues"
@@ -22,6 +23,14 @@ SERVED = "served:"  # list per queue name: when agents recently took a caller (e
 SERVED_KEPT = 20
 RECENT_SECONDS = 60 * 60
 SEVERITY_RANK = {"A": 0, "B": 1, "C": 2}
+
+# KEYS: the queue's waiting set, its pick-up times. ARGV: CallSid, served (1/0), now, how many times to keep.
+_LEFT = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 and ARGV[2] == '1' then
+  redis.call('LPUSH', KEYS[2], ARGV[3])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+end
+"""
 
 
 @dataclass(frozen=True)
@@ -83,23 +92,17 @@ class WaitingRoom:
         self._redis = client
         self._clock = clock
 
-    def joined(self, sid: str, queue: str, pipe=None) -> None:
-        """Record the caller in `queue` (into `pipe` when given, to ride on another write)."""
-        target = pipe if pipe is not None else self._redis.pipeline()
-        target.zadd(WAITING + queue, {sid: self._clock().timestamp()}, nx=True).sadd(QUEUES, queue)
-        if pipe is None:
-            with redis_errors():
-                target.execute()
+    def joined(self, sid: str, queue: str) -> None:
+        with staged(self._redis) as pipe:
+            pipe.zadd(WAITING + queue, {sid: self._clock().timestamp()}, nx=True).sadd(QUEUES, queue)
 
     def left(self, sid: str, queue: str, served: bool) -> None:
-        """The caller is out of `queue`; if an agent took them, that pick-up counts towards the queue's pace."""
+        """The caller is out of `queue`; if an agent took them, that pick-up counts towards the queue's pace
+        (once: the whisper and Twilio's QueueResult both report it)."""
         if not queue:
             return
-        with redis_errors():
-            removed = self._redis.zrem(WAITING + queue, sid)
-            if served and removed:
-                self._redis.pipeline().lpush(SERVED + queue, self._clock().timestamp()).ltrim(
-                    SERVED + queue, 0, SERVED_KEPT - 1).execute()
+        with staged(self._redis) as pipe:
+            pipe.eval(_LEFT, 2, WAITING + queue, SERVED + queue, sid, int(served), self._clock().timestamp(), SERVED_KEPT)
 
     def everyone(self) -> list[Waiting]:
         with redis_errors():

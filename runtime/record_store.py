@@ -20,13 +20,13 @@ class PhoneIndexedStore(Generic[T]):
     def __init__(self, client: redis.Redis, *, kind: str, key_of: Callable[[T], str], phones_of: Callable[[T], tuple[str, ...]],
                  to_dict: Callable[[T], dict], from_dict: Callable[[dict], T]):
         self._redis = client
-        self._record, self._by_phone, self._all = f"{kind}:", f"{kind}-phone:", f"{kind}s"
+        self.record_prefix, self.phone_prefix, self._all = f"{kind}:", f"{kind}-phone:", f"{kind}s"
         self._key_of, self._phones_of = key_of, phones_of
         self._to_dict, self._from_dict = to_dict, from_dict
 
     def get(self, key: str) -> T | None:
-        raw = self._call(self._redis.get, self._record + key)
-        return self._decode(raw) if raw else None
+        raw = self._call(self._redis.get, self.record_prefix + key)
+        return self.decode(raw) if raw else None
 
     def all(self) -> list[T]:
         return self._many(sorted(self._call(self._redis.smembers, self._all)))
@@ -35,39 +35,39 @@ class PhoneIndexedStore(Generic[T]):
         """Every record that lists `number` (E.164), in key order."""
         if not number:
             return []
-        return self._many(sorted(self._call(self._redis.smembers, self._by_phone + number)))
+        return self._many(sorted(self._call(self._redis.smembers, self.phone_prefix + number)))
 
     def put(self, record: T) -> bool:
         """Create or replace; True when it was new."""
         return self.put_many([record])[0]
 
     def put_many(self, records: list[T]) -> list[bool]:
-        keys = [self._record + self._key_of(record) for record in records]
+        keys = [self.record_prefix + self._key_of(record) for record in records]
         return self._transaction(keys, lambda pipe, old: [
             self._stage_put(pipe, record, old.get(key)) for key, record in zip(keys, records)
         ])
 
     def delete(self, key: str) -> bool:
-        return self._transaction([self._record + key], lambda pipe, old: self._stage_delete(pipe, old.get(self._record + key)))
+        return self._transaction([self.record_prefix + key], lambda pipe, old: self._stage_delete(pipe, old.get(self.record_prefix + key)))
 
     def _stage_put(self, pipe, record: T, previous: T | None) -> bool:
         key = self._key_of(record)
-        pipe.set(self._record + key, json.dumps(self._to_dict(record)))
+        pipe.set(self.record_prefix + key, json.dumps(self._to_dict(record)))
         pipe.sadd(self._all, key)
         for number in set(self._phones_of(previous) if previous else ()) - set(self._phones_of(record)):
-            pipe.srem(self._by_phone + number, key)
+            pipe.srem(self.phone_prefix + number, key)
         for number in self._phones_of(record):
-            pipe.sadd(self._by_phone + number, key)
+            pipe.sadd(self.phone_prefix + number, key)
         return previous is None
 
     def _stage_delete(self, pipe, previous: T | None) -> bool:
         if previous is None:
             return False
         key = self._key_of(previous)
-        pipe.delete(self._record + key)
+        pipe.delete(self.record_prefix + key)
         pipe.srem(self._all, key)
         for number in self._phones_of(previous):
-            pipe.srem(self._by_phone + number, key)
+            pipe.srem(self.phone_prefix + number, key)
         return True
 
     def _transaction(self, keys: list[str], stage):
@@ -76,7 +76,7 @@ class PhoneIndexedStore(Generic[T]):
             while True:
                 try:
                     pipe.watch(*keys)
-                    old = {key: self._decode(raw) for key, raw in zip(keys, pipe.mget(keys)) if raw}
+                    old = {key: self.decode(raw) for key, raw in zip(keys, pipe.mget(keys)) if raw}
                     pipe.multi()
                     result = stage(pipe, old)
                     pipe.execute()
@@ -87,9 +87,9 @@ class PhoneIndexedStore(Generic[T]):
     def _many(self, keys: list[str]) -> list[T]:
         if not keys:
             return []
-        return [self._decode(raw) for raw in self._call(self._redis.mget, [self._record + key for key in keys]) if raw]
+        return [self.decode(raw) for raw in self._call(self._redis.mget, [self.record_prefix + key for key in keys]) if raw]
 
-    def _decode(self, raw: str) -> T:
+    def decode(self, raw: str) -> T:
         return self._from_dict(json.loads(raw))
 
     @staticmethod

@@ -37,3 +37,16 @@ def signed_post(client, path: str, params: dict[str, str], token: str, base: str
     """POST as Twilio does: form parameters, signed over the exact URL."""
     signature = RequestValidator(token).compute_signature(base + path, params)
     return client.post(path, data=params, headers={"X-Twilio-Signature": signature}, base_url=base)
+
+
+def script(*steps):
+    """Answers for each Gather in turn; a callable step is asked at that moment (to read a code just sent)."""
+    pending = list(steps)
+
+    def answer(event):
+        if not pending:
+            return ""
+        step = pending.pop(0)
+        return step() if callable(step) else step
+
+    return answer

@@ -9,6 +9,7 @@ import redis
 
 from runtime.masking import mask_number
 from runtime.redis_connection import redis_errors
+from runtime.unit_of_work import staged
 
 STREAM = "audit:verification"
 KEEP = 10_000
@@ -34,8 +35,8 @@ class AuditLog:
             "channel": channel, "destination": mask_destination(channel, destination) if destination else "",
             "result": result,
         }
-        with redis_errors():
-            self._redis.xadd(STREAM, entry, maxlen=KEEP, approximate=True)
+        with staged(self._redis) as pipe:  # with the webhook's other writes
+            pipe.xadd(STREAM, entry, maxlen=KEEP, approximate=True)
 
     def recent(self, count: int = 100, account: str | None = None) -> list[dict[str, str]]:
         with redis_errors():

@@ -3,9 +3,10 @@
 An organisation has at most one live code: a new one replaces the last. It is
 made by pyotp from a fresh secret that is thrown away at once; Redis keeps
 only an HMAC of it (keyed with a server secret), the attempts left and the
-expiry. Checking reads under WATCH and deletes in MULTI, so of two calls
-entering the same code at the same instant exactly one succeeds. Send limits
-are sliding windows kept by one Lua script, so they hold across processes.
+expiry. Issuing (the send limits, sliding windows that hold across processes,
+and the new record) and checking (judge, then spend or count the attempt) are
+each one Lua script: one round trip, and of two calls entering the same code
+at the same instant exactly one succeeds.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from enum import Enum
 
 import pyotp
 import redis
+from redis.client import Pipeline
 
 from runtime.redis_connection import redis_errors
+from runtime.unit_of_work import now_with_staged
 
 CHALLENGE = "otp:"
 SENT_FOR_ORG = "otp-sent:org:"
@@ -28,17 +31,35 @@ SENT_TO_CALLER = "otp-sent:caller:"
 SECRET = "secret:otp-hmac"
 CODE_DIGITS = 6
 
-# Drop sends older than each window, refuse if a window is full, else record the send in both.
-_SLIDING_WINDOWS = """
-for i = 1, #KEYS do
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2 * i]))
-  if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[2 * i + 1]) then return i end
+# KEYS: the code's record, then one sliding window per limit. ARGV: now (ms), the send's id,
+# the record's digest, attempts and lifetime (s), then each window's length (ms) and size.
+# Drop sends older than each window; refuse if one is full, else count the send and store the code.
+_ISSUE = """
+local now = tonumber(ARGV[1])
+for i = 2, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - tonumber(ARGV[2 * i + 2]))
+  if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[2 * i + 3]) then return i - 1 end
 end
-for i = 1, #KEYS do
-  redis.call('ZADD', KEYS[i], ARGV[1], ARGV[#ARGV])
-  redis.call('PEXPIRE', KEYS[i], ARGV[2 * i])
+for i = 2, #KEYS do
+  redis.call('ZADD', KEYS[i], now, ARGV[2])
+  redis.call('PEXPIRE', KEYS[i], ARGV[2 * i + 2])
 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'digest', ARGV[3], 'attempts_left', ARGV[4], 'expires_at', now / 1000 + tonumber(ARGV[5]))
+redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 0
+"""
+
+# KEYS: the code's record. ARGV: the offered code's digest, now (s). The digests are HMACs under a
+# secret Redis never sees, so comparing them here leaks nothing an attacker could use.
+_CHECK = """
+local record = redis.call('HMGET', KEYS[1], 'digest', 'attempts_left', 'expires_at')
+if not record[1] then return 'unknown' end
+if tonumber(ARGV[2]) >= tonumber(record[3]) then redis.call('DEL', KEYS[1]) return 'expired' end
+if record[1] == ARGV[1] then redis.call('DEL', KEYS[1]) return 'verified' end
+if tonumber(record[2]) > 1 then redis.call('HINCRBY', KEYS[1], 'attempts_left', -1) return 'wrong' end
+redis.call('DEL', KEYS[1])
+return 'locked'
 """
 
 
@@ -81,61 +102,35 @@ class CodeBook:
         self._clock = clock
         self._secret = secret.encode() if secret else None
         self.policy = policy
-        self._windows = client.register_script(_SLIDING_WINDOWS)
 
     def issue(self, account_number: str, caller: str) -> Issued:
-        """A new code for the organisation, counted against both send limits (raises RateLimited)."""
-        now = self._clock()
-        self._count_send(account_number, caller, now)
-        code = pyotp.HOTP(pyotp.random_base32(), digits=CODE_DIGITS).at(0)  # fresh secret, used once, discarded
-        expires_at = now.timestamp() + self.policy.lifetime_seconds
-        key = CHALLENGE + account_number
-        record = {"digest": self._digest(account_number, code), "attempts_left": self.policy.max_attempts,
-                  "expires_at": expires_at}
-        self._run(lambda: self._redis.pipeline()
-                  .delete(key).hset(key, mapping=record).expire(key, self.policy.lifetime_seconds).execute())
-        return Issued(code, datetime.fromtimestamp(expires_at, tz=now.tzinfo))
+        """A new code for the organisation, counted against both send limits (raises RateLimited).
 
-    def check(self, account_number: str, code: str) -> Outcome:
-        """Compare in constant time; a right code is spent, a wrong one costs an attempt."""
-        key = CHALLENGE + account_number
-        offered = self._digest(account_number, code)
-        with redis_errors(), self._redis.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)
-                    record = pipe.hgetall(key)
-                    outcome = self._judge(record, offered)
-                    pipe.multi()
-                    if outcome is Outcome.WRONG:
-                        pipe.hincrby(key, "attempts_left", -1)
-                    elif outcome is not Outcome.UNKNOWN:
-                        pipe.delete(key)
-                    pipe.execute()
-                    return outcome
-                except redis.WatchError:
-                    continue
-
-    def _judge(self, record: dict[str, str], offered: str) -> Outcome:
-        if not record:
-            return Outcome.UNKNOWN
-        if self._clock().timestamp() >= float(record["expires_at"]):
-            return Outcome.EXPIRED
-        if hmac.compare_digest(record["digest"], offered):
-            return Outcome.VERIFIED
-        return Outcome.WRONG if int(record["attempts_left"]) > 1 else Outcome.LOCKED
-
-    def _count_send(self, account_number: str, caller: str, now: datetime) -> None:
+        Writes staged in the webhook's unit of work go in the same round trip.
+        """
         policy = self.policy
-        keys = [SENT_FOR_ORG + account_number]
-        args = [policy.org_window_seconds * 1000, policy.per_org]
+        now = self._clock()
+        code = pyotp.HOTP(pyotp.random_base32(), digits=CODE_DIGITS).at(0)  # fresh secret, used once, discarded
+        keys = [CHALLENGE + account_number, SENT_FOR_ORG + account_number]
+        windows = [policy.org_window_seconds * 1000, policy.per_org]
         if caller:
             keys.append(SENT_TO_CALLER + caller)
-            args += [policy.caller_window_seconds * 1000, policy.per_caller]
+            windows += [policy.caller_window_seconds * 1000, policy.per_caller]
         now_ms = int(now.timestamp() * 1000)
-        full = self._run(lambda: self._windows(keys=keys, args=[now_ms, *args, f"{now_ms}:{secrets.token_hex(4)}"]))
+        args = [now_ms, f"{now_ms}:{secrets.token_hex(4)}", self._digest(account_number, code), policy.max_attempts,
+                policy.lifetime_seconds, *windows]
+        full = now_with_staged(self._redis, lambda pipe: pipe.eval(_ISSUE, len(keys), *keys, *args))
         if full:
             raise RateLimited("organisation" if full == 1 else "caller")
+        return Issued(code, datetime.fromtimestamp(now_ms / 1000 + policy.lifetime_seconds, tz=now.tzinfo))
+
+    def check(self, account_number: str, code: str) -> Outcome:
+        """A right code is spent, a wrong one costs an attempt (one round trip, with whatever is staged)."""
+        return Outcome(now_with_staged(self._redis, lambda pipe: self.stage_check(pipe, account_number, code)))
+
+    def stage_check(self, pipe: Pipeline, account_number: str, code: str) -> None:
+        """Add the check to `pipe`, to ride with other reads; `Outcome(reply)` is its result."""
+        pipe.eval(_CHECK, 1, CHALLENGE + account_number, self._digest(account_number, code), self._clock().timestamp())
 
     def _digest(self, account_number: str, code: str) -> str:
         if self._secret is None:  # fetched on first use, so start-up does not need Redis
@@ -144,8 +139,7 @@ class CodeBook:
 
     def _shared_secret(self) -> bytes:
         """Without CODE_SECRET: one random secret that every process shares through Redis."""
-        self._run(lambda: self._redis.set(SECRET, secrets.token_hex(32), nx=True))
-        return self._run(lambda: self._redis.get(SECRET)).encode()
+        return self._run(lambda: self._redis.pipeline().set(SECRET, secrets.token_hex(32), nx=True).get(SECRET).execute())[1].encode()
 
     @staticmethod
     def _run(action):

@@ -2,17 +2,21 @@
 and the agents' manual check, so both obey the same limits and leave the same trail."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from enum import Enum
 
 from runtime.metrics import VERIFICATION
+from runtime.redis_connection import StoreUnavailable
 from verification.audit import AuditLog
 from verification.codes import CodeBook, Outcome, RateLimited
 from verification.delivery import DeliveryFailed, Message, Sender
 from verification.organisations import Organisation
+
+log = logging.getLogger(__name__)
 
 MAX_PER_KIND = 3  # destinations offered per channel: a phone menu has nine keys
 
@@ -65,21 +69,37 @@ class Verifier:
             record(f"refused: {limited.scope} limit")
             return Sent.LIMITED
         message = compose(destination, issued.code, self.codes.policy.lifetime_seconds // 60)
-        delivery = self._pool.submit(self._senders[destination.channel].send, message)
+        delivered: Future[Sent] = Future()
+        self._pool.submit(self._deliver, self._senders[destination.channel], message, delivered, record)
         try:
-            delivery.result(timeout=self._wait)
-        except DeliveryFailed:
-            record("failed")
-            return Sent.FAILED
+            return delivered.result(timeout=self._wait)
         except FutureTimeout:
-            record("sending")
-            delivery.add_done_callback(lambda done: record("failed (late)" if done.exception() else "sent (late)"))
+            if not delivered.cancel():  # it is ending just now
+                return delivered.result()
+            record("sending")  # the delivery thread records how it ends
             return Sent.SENDING
-        record("sent")
-        return Sent.SENT
+
+    def _deliver(self, sender: Sender, message: Message, delivered: Future, record: Callable[[str], None]) -> None:
+        """In a delivery thread: send, audit the outcome, then tell the webhook (unless it gave up waiting)."""
+        try:
+            sender.send(message)
+            outcome = Sent.SENT
+        except DeliveryFailed:
+            outcome = Sent.FAILED
+        waited_for = delivered.set_running_or_notify_cancel()
+        try:
+            record(outcome.value if waited_for else f"{outcome.value} (late)")
+        except StoreUnavailable:
+            log.error("could not audit a code delivery (%s): Redis unavailable", outcome.value)
+        finally:
+            if waited_for:
+                delivered.set_result(outcome)
 
     def check(self, account_number: str, code: str, *, actor: str, channel: str) -> Outcome:
-        outcome = self.codes.check(account_number, code)
+        return self.checked(account_number, self.codes.check(account_number, code), actor=actor, channel=channel)
+
+    def checked(self, account_number: str, outcome: Outcome, *, actor: str, channel: str) -> Outcome:
+        """Count and audit a check's outcome (made here, or read along with the call)."""
         VERIFICATION.labels("check", outcome.value).inc()
         self._audit.record(actor=actor, action="check", account=account_number, channel=channel, result=outcome.value)
         return outcome

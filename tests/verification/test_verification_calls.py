@@ -13,7 +13,7 @@ from app import create_app
 from ivr.twilio_player import CallPlayer, flask_transport
 from runtime.services import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
-from tests.twiml import parse, signed_post
+from tests.twiml import parse, script, signed_post
 from verification.organisations import parse_organisation
 
 UK_LINE = "+448000326417"
@@ -25,19 +25,6 @@ PARTNERED = {"name": "Northwind", "registered_phones": ["+447911777666"], "regis
 
 def code_in(text: str) -> str:
     return re.search(r"\b(\d{6})\b", text).group(1)
-
-
-def script(*steps):
-    """Answers for each Gather in turn; a callable step is asked at that moment (to read a code just sent)."""
-    pending = list(steps)
-
-    def answer(event):
-        if not pending:
-            return ""
-        step = pending.pop(0)
-        return step() if callable(step) else step
-
-    return answer
 
 
 def call(client, from_, answers, to=UK_LINE):
@@ -251,7 +238,7 @@ def test_a_slow_smtp_server_does_not_hold_the_caller_beyond_a_second(client, reg
         started = time.monotonic()
         response = signed_post(slow_client, "/ivr/verify-channel?attempt=1", {**params, "Digits": "3"}, TWILIO_TOKEN)
         assert time.monotonic() - started < 1.0
-        assert parse(response.data)[0].attrs["action"] == "verify-code?attempt=1"
+        assert parse(response.data)[0].attrs["action"] == "verify-code?attempt=1&account=100200"
         audit = slow_client.get("/admin/api/verification/audit", headers={"Authorization": "Bearer test-admin-token"}).json
         assert audit["entries"][0]["result"] == "sending"
     finally:

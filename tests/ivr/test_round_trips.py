@@ -1,0 +1,124 @@
+"""No caller's webhook waits on more than two Redis round trips: one to read the
+call (with what its step needs), one to write what the step decided.
+
+Round trips are counted on the wire, at the connection, for the thread that
+serves the webhook (a code's delivery runs in its own thread, as it does in
+production, and is not the caller's wait)."""
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+import redis
+from redis.connection import UnixDomainSocketConnection
+
+from app import create_app
+from ivr.twilio_player import CallPlayer, flask_transport
+from runtime.services import EXTENSION
+from tests.conftest import CONTOSO, TWILIO_TOKEN
+from tests.stand_ins import SmtpInbox
+from tests.twiml import script, signed_post
+
+MOST = 2
+SENT = Counter()  # round trips per thread
+
+
+class CountingConnection(UnixDomainSocketConnection):
+    """A real connection that counts what it sends: one send is one round trip (a pipeline is one send)."""
+
+    def send_packed_command(self, command, check_health=True):
+        SENT[threading.get_ident()] += 1
+        return super().send_packed_command(command, check_health)
+
+
+@pytest.fixture
+def smtp_inbox():
+    inbox = SmtpInbox().start()
+    yield inbox
+    inbox.stop()
+
+
+@pytest.fixture
+def counted_app(settings, redis_server, redis_client, clock, smtp_inbox):
+    pool = redis.ConnectionPool(connection_class=CountingConnection, path=str(redis_server.socket),
+                                socket_timeout=0.5, decode_responses=True)
+    settings = replace(settings, callback_after=30, smtp_host="127.0.0.1", smtp_port=smtp_inbox.port, smtp_from="support@router.test")
+    application = create_app({"settings": settings, "redis": redis.Redis(connection_pool=pool), "clock": clock})
+    application.test_client().get("/readyz")  # a connection, and the code secret every process fetches once,
+    application.extensions[EXTENSION].verifier.codes.check("0", "0")  # before counting starts
+    return application
+
+
+def play(app, answers, to="+448000326417", from_="+447911123456", hold_cycles=1):
+    """The call as Twilio plays it; each webhook with the round trips its thread made."""
+    send = flask_transport(app.test_client())
+    counted: list[tuple[str, int]] = []
+
+    def transport(url, params, headers, method="POST"):
+        before = SENT[threading.get_ident()]
+        reply = send(url, params, headers, method)
+        counted.append((url.removeprefix("http://localhost"), SENT[threading.get_ident()] - before))
+        return reply
+
+    transcript = CallPlayer(transport=transport, auth_token=TWILIO_TOKEN, base_url="http://localhost", to=to, from_=from_,
+                            answers=answers, hold_cycles=hold_cycles).play()
+    assert transcript.errors == []
+    return transcript, counted
+
+
+def assert_at_most_two(counted):
+    over = [(path, trips) for path, trips in counted if trips > MOST]
+    assert not over, f"webhooks over {MOST} round trips: {over}"
+
+
+def test_a_registered_caller_to_the_technical_queue(counted_app, register):
+    register("100200", **CONTOSO)
+    transcript, counted = play(counted_app, ["1", "2"], hold_cycles=2)
+    assert transcript.queue == "technical.en.B"
+    assert [path.split("?")[0] for path, _ in counted] == ["/ivr/voice", "/ivr/menu", "/ivr/severity", "/ivr/hold", "/ivr/hold", "/ivr/status"]
+    assert_at_most_two(counted)
+
+
+def test_twilio_reporting_the_queue_result(counted_app, register):
+    register("100200", **CONTOSO)
+    transcript, _ = play(counted_app, ["1", "2"], hold_cycles=0)
+    params = {"CallSid": transcript.requests[0][1]["CallSid"], "To": "+448000326417", "From": "+447911123456", "QueueResult": "bridged"}
+    before = SENT[threading.get_ident()]
+    assert signed_post(counted_app.test_client(), "/ivr/queue-result", params, TWILIO_TOKEN).status_code == 200
+    assert SENT[threading.get_ident()] - before <= MOST
+
+
+def test_a_caller_verified_by_a_code(counted_app, register, smtp_inbox):
+    register("100200", **CONTOSO)
+
+    def code():
+        return re.search(r"\b(\d{6})\b", smtp_inbox.messages[-1].get_content()).group(1)
+
+    transcript, counted = play(counted_app, script("2", "100200#", "3", "000000", code), from_="+447911999888")
+    assert transcript.queue == "billing.en.B"
+    assert any(path.startswith("/ivr/verify-code") for path, _ in counted)
+    assert_at_most_two(counted)
+
+
+def test_a_caller_choosing_among_organisations_and_a_language(counted_app, register):
+    register("100200", **{**CONTOSO, "registered_phones": ["+46701234567"]})
+    register("300400", **{**CONTOSO, "name": "Fabrikam", "registered_phones": ["+46701234567"]})
+    transcript, counted = play(counted_app, ["2", "1", "2", "1"], to="+46201605899", from_="+46701234567")
+    assert transcript.queue == "technical.en.B"
+    assert [path.split("?")[0] for path, _ in counted][:5] == ["/ivr/voice", "/ivr/language", "/ivr/menu", "/ivr/severity", "/ivr/verify-pick"]
+    assert_at_most_two(counted)
+
+
+def test_a_callback_from_the_hold_and_one_at_a_closed_queue(counted_app, register, clock):
+    register("100200", **CONTOSO)
+    _, counted = play(counted_app, ["1", "1", "", "1", "1"], hold_cycles=3)
+    assert any(path.startswith("/ivr/callback-confirm") for path, _ in counted)
+    assert_at_most_two(counted)
+    clock.at = datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc)  # Friday evening in Sweden: billing closed
+    _, counted = play(counted_app, ["1", "2", "2", "2", "0701234567#"], to="+46201605899", from_="+46709999999")
+    assert any(path.startswith("/ivr/callback-number") for path, _ in counted)
+    assert_at_most_two(counted)
