@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.countries_api import bp as countries_api_bp
     from admin.countries_api import notices_bp, what_if_bp
     from admin.pages import bp as admin_pages_bp
-    from admin.web_security import SESSION_LIFETIME
+    from admin.web_security import SESSION_LIFETIME, PageSessions
     from agents.api import bp as agent_api_bp
     from agents.console import bp as console_bp
     from ivr.agent_views import bp as agent_line_bp
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         SESSION_COOKIE_SECURE=bool(settings.public_base_url and settings.public_base_url.startswith("https://")),
     )
+    app.session_interface = PageSessions(("/admin", "/console"))
     services = build_services(settings, config)
     app.extensions[EXTENSION] = services
     app.register_blueprint(ivr_bp)

@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import abort, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 SESSION_LIFETIME = timedelta(hours=8)
 CSRF_FIELD = "csrf_token"
@@ -42,3 +43,16 @@ def start_session(key: str, name: str) -> None:
 
 def signed_in_admin() -> str | None:
     return session.get(ADMIN_KEY)
+
+
+class PageSessions(SecureCookieSessionInterface):
+    """Session cookies for the pages people sign in to; none for webhooks and APIs, which never
+    use one, so they skip building a signer and reading a cookie on every request."""
+
+    def __init__(self, prefixes: tuple[str, ...]):
+        self._prefixes = prefixes
+
+    def open_session(self, app, request):
+        if not request.path.startswith(self._prefixes) or request.path.startswith("/admin/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)

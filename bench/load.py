@@ -13,11 +13,12 @@ gunicorn settings, then:
 
 Every request is a signed webhook with Twilio's parameter names; a call goes
 from /ivr/voice through the menu and severity to the queue and one hold cycle,
-and a share (`--verify-share`) is verified by a code read back from the
-development outbox. It prints calls completed, webhooks and calls per second,
-latency per webhook (p50, p95, p99, max), errors (anything but a 200 with a
-TwiML <Response>), Redis commands per webhook, and the saturation ratio to the
-bare endpoint. Traffic goes to 127.0.0.1 only and every loop is bounded in time.
+and a share (`--verify-share`) is verified by a code sent by e-mail (to a real
+SMTP server in this process) and read back. It prints calls completed, webhooks
+and calls per second, latency per webhook (p50, p95, p99, max), errors
+(anything but a 200 with a TwiML <Response>), Redis commands and round trips
+per webhook (the server's own counts: commands processed, and reads, one per
+request a client sends), and the saturation ratio to the bare endpoint. Traffic goes to 127.0.0.1 only and every loop is bounded in time.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ import redis
 from twilio.request_validator import RequestValidator
 
 from tests.redis_process import RedisProcess
+from tests.stand_ins import SmtpInbox
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-auth-token"
@@ -105,7 +107,7 @@ def valid_twiml(status: int, body: bytes) -> bool:
     return status == 200 and body.lstrip().startswith(b"<?xml") and b"<Response" in body
 
 
-async def one_call(client: Client, results: Results, outbox: redis.Redis | None, pause: float, verify: bool) -> None:
+async def one_call(client: Client, results: Results, inbox: SmtpInbox, pause: float, verify: bool) -> None:
     """voice -> menu -> (severity | verification) -> queue -> one hold cycle -> status."""
     sid = "CA" + os.urandom(16).hex()
     org = random.randrange(ORGS)
@@ -116,11 +118,11 @@ async def one_call(client: Client, results: Results, outbox: redis.Redis | None,
     steps: list[tuple[str, dict]] = [("/ivr/voice", {}), ("/ivr/menu?attempt=1", {"Digits": "1"}),
                                      ("/ivr/severity?attempt=1", {"Digits": "2"})]
     if verify:
-        steps += [("/ivr/verify-account?attempt=1", {"Digits": f"9{org:05d}"}), ("/ivr/verify-channel?attempt=1", {"Digits": "1"}),
+        steps += [("/ivr/verify-account?attempt=1", {"Digits": f"9{org:05d}"}), ("/ivr/verify-channel?attempt=1", {"Digits": "2"}),
                   ("CODE", {})]
     for path, extra in steps:
-        if path == "CODE":
-            path, extra = "/ivr/verify-code?attempt=1", {"Digits": latest_code(outbox, REGISTERED[:-2] + f"{org:02d}")}
+        if path == "CODE":  # by e-mail, the organisation's second destination
+            path, extra = f"/ivr/verify-code?attempt=1&account=9{org:05d}", {"Digits": latest_code(inbox, f"it{org}@bench.example")}
         if not await timed(client, results, path, {**base, **extra}):
             return
         await asyncio.sleep(pause)
@@ -146,16 +148,15 @@ async def timed(client: Client, results: Results, path: str, params: dict) -> bo
     return True
 
 
-def latest_code(outbox: redis.Redis, to: str) -> str:
-    """The newest code the development outbox holds for `to` (as a person would read their SMS)."""
-    for raw in outbox.lrange("outbox", 0, 99):
-        message = json.loads(raw)
-        if message["to"] == to:
-            return re.search(r"\b(\d{6})\b", message["body"]).group(1)
+def latest_code(inbox: SmtpInbox, to: str) -> str:
+    """The newest code e-mailed to `to` (as a person would read it)."""
+    for message in reversed(inbox.messages[-200:]):
+        if message["To"] == to:
+            return re.search(r"\b(\d{6})\b", message.get_content()).group(1)
     return "000000"
 
 
-async def drive(port: int, callers: int, seconds: float, pause: float, verify_share: float, outbox) -> tuple[Results, float]:
+async def drive(port: int, callers: int, seconds: float, pause: float, verify_share: float, inbox: SmtpInbox) -> tuple[Results, float]:
     results = Results()
     deadline = time.monotonic() + seconds
 
@@ -163,7 +164,7 @@ async def drive(port: int, callers: int, seconds: float, pause: float, verify_sh
         client = Client(port)
         await asyncio.sleep(random.random() * max(pause, 0.01))  # spread the arrivals
         while time.monotonic() < deadline:
-            await one_call(client, results, outbox, pause, verify=random.random() < verify_share)
+            await one_call(client, results, inbox, pause, verify=random.random() < verify_share)
 
     started = time.monotonic()
     await asyncio.gather(*(caller(index) for index in range(callers)))
@@ -218,11 +219,19 @@ def seed(port: int) -> None:
         urllib.request.urlopen(request, timeout=5).read()
 
 
-def commands_processed(client: redis.Redis) -> int:
-    return int(client.info("stats")["total_commands_processed"])
+def redis_counts(client: redis.Redis) -> tuple[int, int]:
+    """Commands the server processed, and its read events: one per request (a pipeline is one) a client sent."""
+    stats = client.info("stats")
+    return int(stats["total_commands_processed"]), int(stats["total_reads_processed"])
 
 
-def report(name: str, results: Results, elapsed: float, commands: int | None = None) -> float:
+def since(before: tuple[int, int], client: redis.Redis) -> tuple[int, int]:
+    """Redis work since `before`, less the INFO call that measures it."""
+    after = redis_counts(client)
+    return after[0] - before[0] - 1, after[1] - before[1] - 1
+
+
+def report(name: str, results: Results, elapsed: float, redis_work: tuple[int, int] | None = None) -> float:
     latencies = sorted(results.latencies) or [0.0]
 
     def pct(p: float) -> float:
@@ -235,8 +244,9 @@ def report(name: str, results: Results, elapsed: float, commands: int | None = N
     print(f"  calls per second    {results.calls / elapsed:.1f}")
     print(f"  latency ms          p50 {pct(0.50):.1f}   p95 {pct(0.95):.1f}   p99 {pct(0.99):.1f}   max {latencies[-1] * 1000:.1f}")
     print(f"  errors              {results.errors}")
-    if commands is not None and results.webhooks:
-        print(f"  Redis commands per webhook  {commands / results.webhooks:.2f}")
+    if redis_work is not None and results.webhooks:
+        commands, reads = redis_work
+        print(f"  Redis per webhook   {commands / results.webhooks:.2f} commands in {reads / results.webhooks:.2f} round trips")
     return rate
 
 
@@ -255,8 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="router-bench-"))
     server = RedisProcess(folder / "redis").start()
     router_port, bare_port = free_port(), free_port()
+    inbox = SmtpInbox().start()
     env = {"REDIS_URL": server.url, "TWILIO_AUTH_TOKEN": TOKEN, "ADMIN_TOKEN": ADMIN, "PUBLIC_BASE_URL": PUBLIC,
            "INSTANCE_DIR": str(folder / "instance"), "LOG_LEVEL": "WARNING", "DELIVERY_WAIT": "0.5",
+           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port), "SMTP_FROM": "support@router.bench",
            "CODE_LIMIT_PER_ORG": "1000000", "CODE_LIMIT_PER_CALLER": "1000000"}
     processes = [gunicorn("app:create_app()", router_port, env, args.workers, args.threads),
                  gunicorn("bench.bare:app", bare_port, env, args.workers, args.threads)]
@@ -266,14 +278,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         seed(router_port)
         if not args.skip_paced:
-            before = commands_processed(watcher)
-            results, elapsed = asyncio.run(drive(router_port, args.calls, args.seconds, args.step, args.verify_share, watcher))
+            before = redis_counts(watcher)
+            results, elapsed = asyncio.run(drive(router_port, args.calls, args.seconds, args.step, args.verify_share, inbox))
             report(f"paced: {args.calls} concurrent calls, a step every {args.step:g} s, {args.seconds:g} s",
-                   results, elapsed, commands_processed(watcher) - before)
-        before = commands_processed(watcher)
-        results, elapsed = asyncio.run(drive(router_port, args.saturation_callers, args.seconds, 0.0, args.verify_share, watcher))
+                   results, elapsed, since(before, watcher))
+        before = redis_counts(watcher)
+        results, elapsed = asyncio.run(drive(router_port, args.saturation_callers, args.seconds, 0.0, args.verify_share, inbox))
         router_rate = report(f"saturation: {args.saturation_callers} callers without pauses, {args.seconds:g} s",
-                             results, elapsed, commands_processed(watcher) - before)
+                             results, elapsed, since(before, watcher))
         bare, bare_elapsed = asyncio.run(drive_bare(bare_port, args.saturation_callers, args.seconds))
         bare_rate = report("bare Flask endpoint (fixed TwiML), same server and load", bare, bare_elapsed)
         print(f"\nrouter saturation throughput: {100 * router_rate / bare_rate:.0f}% of the bare endpoint's")
@@ -282,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=15)
         server.stop()
+        inbox.stop()
     return 0
 
 

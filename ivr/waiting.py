@@ -133,6 +133,6 @@ class WaitingRoom:
         `position` is Twilio's (exact for its queue); without it, ours stands in.
         """
         with redis_errors():
-            rank, served = self._redis.pipeline().zrank(WAITING + queue, sid).lrange(SERVED + queue, 0, SERVED_KEPT - 1).execute()
+            rank, served = self._redis.pipeline(transaction=False).zrank(WAITING + queue, sid).lrange(SERVED + queue, 0, SERVED_KEPT - 1).execute()
         position = position or (rank + 1 if rank is not None else 0)
         return estimate_wait(position, [float(value) for value in served], self._clock().timestamp(), twilio_average)

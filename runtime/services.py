@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import redis
 from flask import current_app
+from twilio.request_validator import RequestValidator
 
 from admin.tokens import AdminTokens
 from agents.directory import AgentDirectory
@@ -47,7 +48,7 @@ class Services:
     catalogues: Catalogues
     flow: CallFlow
     clock: Callable[[], datetime]
-    auth_token: str
+    signatures: RequestValidator  # checks Twilio's signature on every webhook with the auth token
     token_is_development: bool
     admin_tokens: AdminTokens
     directory: Directory
@@ -103,7 +104,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
             workflow_sid=settings.twilio_workflow_sid, callbacks=callbacks, callback_after=settings.callback_after,
         ),
         clock=clock,
-        auth_token=token,
+        signatures=RequestValidator(token),
         token_is_development=not settings.twilio_auth_token,
         admin_tokens=AdminTokens(client, settings.admin_token or development_token(settings.dev_admin_token_file)),
         directory=directory,

@@ -19,30 +19,49 @@ from redis.client import Pipeline
 
 from runtime.redis_connection import redis_errors
 
-_open: ContextVar[Pipeline | None] = ContextVar("unit_of_work", default=None)
+class _Unit:
+    """The open unit: its pipeline is made on the first staged write (many webhooks write nothing)."""
+
+    def __init__(self, client: redis.Redis):
+        self.client = client
+        self.pipe: Pipeline | None = None
+
+    def pipeline(self) -> Pipeline:
+        if self.pipe is None:
+            self.pipe = self.client.pipeline()
+        return self.pipe
+
+    def send(self) -> list:
+        """Execute what is staged (nothing to do if nothing is)."""
+        if self.pipe is None or not len(self.pipe):
+            return []
+        with redis_errors():
+            return self.pipe.execute()
+
+
+_open: ContextVar[_Unit | None] = ContextVar("unit_of_work", default=None)
 
 
 @contextmanager
 def unit_of_work(client: redis.Redis) -> Iterator[None]:
     """Writes staged inside the block reach Redis together when it ends; none of them if it raises."""
-    pipe = client.pipeline()
-    token = _open.set(pipe)
+    unit = _Unit(client)
+    token = _open.set(unit)
     try:
         yield
-        if len(pipe):
-            with redis_errors():
-                pipe.execute()
+        unit.send()
     finally:
         _open.reset(token)
-        pipe.reset()
+        if unit.pipe is not None:
+            unit.pipe.reset()
 
 
 @contextmanager
 def staged(client: redis.Redis) -> Iterator[Pipeline]:
     """A pipeline to add writes to: the open unit's, or one of its own sent when the block ends."""
-    pipe = _open.get()
-    if pipe is not None:
-        yield pipe
+    unit = _open.get()
+    if unit is not None:
+        yield unit.pipeline()
         return
     pipe = client.pipeline()
     yield pipe
@@ -52,17 +71,15 @@ def staged(client: redis.Redis) -> Iterator[Pipeline]:
 
 def flush() -> None:
     """Send what the open unit has staged so far (for a step that must know its writes landed)."""
-    pipe = _open.get()
-    if pipe is not None and len(pipe):
-        with redis_errors():
-            pipe.execute()
+    unit = _open.get()
+    if unit is not None:
+        unit.send()
 
 
 def now_with_staged(client: redis.Redis, command: Callable[[Pipeline], object]):
     """Run `command` now, with the writes staged before it in the same round trip; its reply."""
-    pipe = _open.get()
-    if pipe is None:
-        pipe = client.pipeline()
+    unit = _open.get()
+    pipe = unit.pipeline() if unit is not None else client.pipeline()
     command(pipe)
     with redis_errors():
         return pipe.execute()[-1]

@@ -15,10 +15,10 @@ def app(settings, redis_client, clock):
 
 def signed_in(client):
     client.get("/admin/sign-in")
-    with client.session_transaction() as session:
+    with client.session_transaction("/admin") as session:
         token = session["csrf_token"]
     client.post("/admin/sign-in", data={"token": "t", "csrf_token": token})
-    with client.session_transaction() as session:
+    with client.session_transaction("/admin") as session:
         return session["csrf_token"]
 
 

@@ -110,6 +110,25 @@ def test_a_forged_signature_is_refused_and_changes_nothing(client, redis_client)
     assert redis_client.keys("call:*") == []
 
 
+def test_a_signature_over_the_url_with_its_port_is_accepted(client):
+    """Twilio sometimes signs https://host:443/...: the library's port variants are still honoured."""
+    from twilio.request_validator import RequestValidator
+
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature("https://localhost:443/ivr/voice", SWEDEN)
+    response = client.post("/ivr/voice", data=SWEDEN, headers={"X-Twilio-Signature": signature}, base_url="https://localhost")
+    assert response.status_code == 200
+
+
+def test_a_signature_with_hmac_sha256_is_accepted_when_the_header_says_so(client):
+    from twilio.request_validator import RequestValidator
+
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature("http://localhost/ivr/voice", SWEDEN, "HMAC_SHA256")
+    headers = {"X-Twilio-Signature": signature, "X-Twilio-Webhooks-Signature-Settings": "key=k,algorithm=HMAC_SHA256"}
+    assert client.post("/ivr/voice", data=SWEDEN, headers=headers).status_code == 200
+    headers["X-Twilio-Webhooks-Signature-Settings"] = "algorithm=HMAC_MD5"
+    assert client.post("/ivr/voice", data=SWEDEN, headers=headers).status_code == 403
+
+
 def test_a_missing_signature_is_refused(client):
     """No X-Twilio-Signature header: 403."""
     assert client.post("/ivr/voice", data=SWEDEN).status_code == 403
