@@ -8,6 +8,7 @@ from __future__ import annotations
 import redis
 
 from runtime.redis_connection import redis_errors
+from runtime.unit_of_work import staged
 
 FAILURES = "agent-failures:"
 
@@ -20,12 +21,22 @@ class Lockout:
 
     def locked(self, agent_id: str) -> bool:
         with redis_errors():
-            return int(self._redis.get(FAILURES + agent_id) or 0) >= self.limit
+            return self.too_many(int(self._redis.get(FAILURES + agent_id) or 0))
+
+    def too_many(self, failures: int) -> bool:
+        return failures >= self.limit
+
+    def failures(self, agent_id: str):
+        """The failure count as a `Read`, to ride with other reads in one round trip."""
+        def stage(pipe):
+            pipe.get(FAILURES + agent_id)
+            return lambda raw: int(raw or 0)
+        return stage
 
     def failed(self, agent_id: str) -> None:
-        with redis_errors():
-            self._redis.pipeline().incr(FAILURES + agent_id).expire(FAILURES + agent_id, self.window).execute()
+        with staged(self._redis) as pipe:
+            pipe.incr(FAILURES + agent_id).expire(FAILURES + agent_id, self.window)
 
     def succeeded(self, agent_id: str) -> None:
-        with redis_errors():
-            self._redis.delete(FAILURES + agent_id)
+        with staged(self._redis) as pipe:
+            pipe.delete(FAILURES + agent_id)

@@ -20,9 +20,9 @@ from agents.model import Agent
 from ivr.call_state import CallStore
 from ivr.catalogue import Catalogues, Prompts
 from ivr.twiml import asked, question, say
-from ivr.waiting import Waiting, WaitingRoom
+from ivr.waiting import Waiting, WaitingRoom, serving_order
 from runtime.metrics import QUEUE_WAIT_SECONDS
-from runtime.redis_connection import redis_errors
+from runtime.unit_of_work import read_together, staged
 
 MAX_PIN_ATTEMPTS = 3
 SESSION = "agent-call:"
@@ -60,35 +60,43 @@ class AgentFlow:
 
     def pin(self, sid: str, agent_id: str, attempt: int, digits: str) -> VoiceResponse:
         prompts = self._catalogues(LINE_LOCALE)
-        if self._lockout.locked(agent_id):
+        known = agent_id.isdigit()
+        failures, agent, waiting = read_together(  # one round trip: the lock-out, the agent, who waits
+            self._redis, self._lockout.failures(agent_id), self._agents.reading(agent_id if known else "-"),
+            self._waiting.reading_everyone())
+        if self._lockout.too_many(failures):
             return self._goodbye(prompts, "agent_locked")
         if not digits.strip("#"):  # silence is not a wrong PIN
             if attempt >= MAX_PIN_ATTEMPTS:
                 return self._goodbye(prompts, "goodbye")
             return self._pin_question(prompts, agent_id, attempt + 1, prompts.text("no_input"))
-        agent = self._agents.get(agent_id) if agent_id.isdigit() else None
-        if agent is not None and agent.pin_matches(digits.strip("#")):
+        if known and agent is not None and agent.pin_matches(digits.strip("#")):
             self._lockout.succeeded(agent_id)
-            with redis_errors():
-                self._redis.set(SESSION + sid, agent_id, ex=SESSION_TTL)
-            return self.next_caller(sid, agent_id, announce=True)
+            with staged(self._redis) as pipe:
+                pipe.set(SESSION + sid, agent_id, ex=SESSION_TTL)
+            return self._connect(agent, waiting, announce=True)
         self._lockout.failed(agent_id)
-        if attempt >= MAX_PIN_ATTEMPTS or self._lockout.locked(agent_id):
+        if attempt >= MAX_PIN_ATTEMPTS or self._lockout.too_many(failures + 1):
             return self._goodbye(prompts, "agent_locked")
         return self._pin_question(prompts, agent_id, attempt + 1, prompts.text("agent_pin_wrong"))
 
     def next_caller(self, sid: str, agent_id: str, announce: bool = False) -> VoiceResponse:
-        """Connect the agent to the caller the router picks; if nobody waits, offer to wait."""
-        agent = self._signed_in(sid, agent_id)
-        if agent is None:
+        signed_in, agent, waiting = read_together(
+            self._redis, self._session(sid), self._agents.reading(agent_id), self._waiting.reading_everyone())
+        if agent is None or signed_in != agent_id:
             return self.answer("")
+        return self._connect(agent, waiting, announce)
+
+    def _connect(self, agent: Agent, waiting: list[Waiting], announce: bool) -> VoiceResponse:
+        """Connect the agent to the caller the router picks; if nobody waits, offer to wait."""
+        agent_id = agent.agent_id
         prompts = self._prompts(agent)
-        chosen = self._waiting.next_for(lambda entry: _skilled(agent, entry))
-        if chosen is not None:
+        ordered = serving_order(entry for entry in waiting if _skilled(agent, entry))
+        if ordered:
             response = VoiceResponse()
             say(response, prompts, prompts.text("agent_connecting"))
             dial = Dial(action=f"agent-done?agent={agent_id}", method="POST")
-            dial.queue(chosen.queue, url=f"agent-whisper?agent={agent_id}", method="POST")
+            dial.queue(ordered[0].queue, url=f"agent-whisper?agent={agent_id}", method="POST")
             response.append(dial)
             return response
         if not announce:
@@ -117,9 +125,8 @@ class AgentFlow:
 
     def whisper(self, caller_sid: str, agent_id: str, waited_seconds: int) -> VoiceResponse:
         """Played to the agent before the two are joined: who is coming. The caller is now connected."""
-        agent = self._agents.get(agent_id)
+        agent, state = read_together(self._redis, self._agents.reading(agent_id), self._calls.reading(caller_sid))
         prompts = self._prompts(agent) if agent else self._catalogues(LINE_LOCALE)
-        state = self._calls.get(caller_sid)
         response = VoiceResponse()
         if state is None:
             return response
@@ -164,9 +171,16 @@ class AgentFlow:
         return asked(gather, action)
 
     def _signed_in(self, sid: str, agent_id: str) -> Agent | None:
-        with redis_errors():
-            signed_in = self._redis.get(SESSION + sid)
-        return self._agents.get(agent_id) if signed_in and signed_in == agent_id else None
+        signed_in, agent = read_together(self._redis, self._session(sid), self._agents.reading(agent_id))
+        return agent if signed_in == agent_id else None
+
+    @staticmethod
+    def _session(sid: str):
+        """Which agent signed in on this call, as a `Read`."""
+        def stage(pipe):
+            pipe.get(SESSION + sid)
+            return lambda agent_id: agent_id
+        return stage
 
     def _prompts(self, agent: Agent) -> Prompts:
         language = next((lang for lang in agent.languages if self._catalogues.has(lang)), "en")

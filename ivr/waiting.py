@@ -15,7 +15,7 @@ from datetime import datetime
 import redis
 
 from runtime.redis_connection import redis_errors
-from runtime.unit_of_work import staged
+from runtime.unit_of_work import read_together, staged
 
 WAITING = "waiting:"  # sorted set per queue name: CallSid scored by the time it joined
 QUEUES = "waiting-queues"
@@ -23,6 +23,16 @@ SERVED = "served:"  # list per queue name: when agents recently took a caller (e
 SERVED_KEPT = 20
 RECENT_SECONDS = 60 * 60
 SEVERITY_RANK = {"A": 0, "B": 1, "C": 2}
+
+# KEYS: the set of queue names. ARGV: the waiting sets' prefix. Each queue's name, then its members and scores.
+_EVERYONE = """
+local out = {}
+for _, queue in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  out[#out + 1] = queue
+  out[#out + 1] = redis.call('ZRANGE', ARGV[1] .. queue, 0, -1, 'WITHSCORES')
+end
+return out
+"""
 
 # KEYS: the queue's waiting set, its pick-up times. ARGV: CallSid, served (1/0), now, how many times to keep.
 _LEFT = """
@@ -105,18 +115,15 @@ class WaitingRoom:
             pipe.eval(_LEFT, 2, WAITING + queue, SERVED + queue, sid, int(served), self._clock().timestamp(), SERVED_KEPT)
 
     def everyone(self) -> list[Waiting]:
-        with redis_errors():
-            queues = sorted(self._redis.smembers(QUEUES))
-            pipe = self._redis.pipeline()
-            for queue in queues:
-                pipe.zrange(WAITING + queue, 0, -1, withscores=True)
-            results = pipe.execute()
-        return [Waiting(sid, queue, since) for queue, members in zip(queues, results) for sid, since in members]
+        return read_together(self._redis, self.reading_everyone())[0]
 
-    def next_for(self, accepts: Callable[[Waiting], bool]) -> Waiting | None:
-        """The caller an agent with these skills should get now."""
-        ordered = serving_order(entry for entry in self.everyone() if accepts(entry))
-        return ordered[0] if ordered else None
+    def reading_everyone(self):
+        """Everyone waiting, in every queue, as a `Read` (one command: the script reads them all)."""
+        def stage(pipe):
+            pipe.eval(_EVERYONE, 1, QUEUES, WAITING)
+            return lambda flat: sorted((Waiting(sid, queue, float(since)) for queue, members in zip(flat[::2], flat[1::2])
+                                        for sid, since in zip(members[::2], members[1::2])), key=lambda entry: entry.queue)
+        return stage
 
     def position(self, sid: str, queue: str) -> int:
         with redis_errors():

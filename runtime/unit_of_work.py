@@ -1,4 +1,4 @@
-"""One webhook's Redis writes, sent together.
+"""One webhook's Redis work in as few round trips as it allows: its reads together, its writes together.
 
 A webhook reads what it needs, decides, then writes: the call's record, the
 waiting record, the audit trail. Those writes belong together, so inside a
@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import redis
 from redis.client import Pipeline
 
 from runtime.redis_connection import redis_errors
+
 
 class _Unit:
     """The open unit: its pipeline is made on the first staged write (many webhooks write nothing)."""
@@ -83,3 +85,15 @@ def now_with_staged(client: redis.Redis, command: Callable[[Pipeline], object]):
     command(pipe)
     with redis_errors():
         return pipe.execute()[-1]
+
+
+Read = Callable[[Pipeline], Callable[[Any], Any]]  # stages one command; returns how to decode its reply
+
+
+def read_together(client: redis.Redis, *reads: Read) -> list:
+    """Several stores' reads in one round trip, each decoded by the store that asked."""
+    pipe = client.pipeline(transaction=False)
+    decoders = [read(pipe) for read in reads]
+    with redis_errors():
+        replies = pipe.execute()
+    return [decode(reply) for decode, reply in zip(decoders, replies)]

@@ -122,3 +122,31 @@ def test_a_callback_from_the_hold_and_one_at_a_closed_queue(counted_app, registe
     _, counted = play(counted_app, ["1", "2", "2", "2", "0701234567#"], to="+46201605899", from_="+46709999999")
     assert any(path.startswith("/ivr/callback-number") for path, _ in counted)
     assert_at_most_two(counted)
+
+
+def test_the_agent_line(counted_app):
+    """Sign-in by PIN, waiting for a caller, the whisper and the next caller: each in at most two round trips."""
+    from agents.model import parse_agent
+
+    counted_app.extensions[EXTENSION].agents.put(parse_agent("1001", {
+        "name": "Anna", "pin": "4711", "password": "correct horse battery", "queues": ["technical"], "languages": ["en"],
+        "phones": ["+46701112233"]}))
+    from ivr.call_state import CallState
+
+    services, caller = counted_app.extensions[EXTENSION], "CA" + "c" * 32
+    services.calls.put(CallState(sid=caller, line="GB", queue_name="technical.en.B", status="queued", org_name="Contoso",
+                                 verified="yes", verified_by="registered-phone"))
+    services.waiting.joined(caller, "technical.en.B")
+    client = counted_app.test_client()
+    agent = {"To": "+46850000000", "From": "+46701112233", "CallSid": "CA" + "a" * 32}
+    steps = [("/ivr/agent", {}), ("/ivr/agent-pin?agent=1001&attempt=1", {"Digits": "0000#"}),
+             ("/ivr/agent-pin?agent=1001&attempt=2", {"Digits": "4711#"}),
+             ("/ivr/agent-whisper?agent=1001", {"CallSid": caller, "QueueTime": "30"}),
+             ("/ivr/agent-done?agent=1001", {}), ("/ivr/agent-next?agent=1001", {}), ("/ivr/agent-wait?agent=1001", {"Digits": "1"})]
+    counted, bodies = [], []
+    for path, extra in steps:
+        before = SENT[threading.get_ident()]
+        bodies.append(signed_post(client, path, {**agent, **extra}, TWILIO_TOKEN).get_data(as_text=True))
+        counted.append((path, SENT[threading.get_ident()] - before))
+    assert "<Queue" in bodies[2] and "Contoso" in bodies[3] and "<Pause" in bodies[5]
+    assert_at_most_two(counted)
