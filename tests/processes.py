@@ -25,11 +25,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def router(port: int, **env: str):
-    """`python app.py` on `port`, until the block ends (Ctrl-C, as a developer stops it)."""
+def router(port: int, command: tuple[str, ...] = ("app.py",), **env: str):
+    """`python app.py` (or `python -m <command>`) on `port`, until the block ends (Ctrl-C, as a developer stops it)."""
     environment = {**os.environ, "PORT": str(port), "LOG_LEVEL": "WARNING", **env}
     process = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=ROOT, env=environment,
+        [sys.executable, *command], cwd=ROOT, env=environment,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

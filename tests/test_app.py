@@ -34,6 +34,18 @@ def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, 
     assert "Thank you. Connecting you to technical support. Please have your account details ready." in transcript.said()
 
 
+def test_gunicorn_with_the_repositorys_settings_serves_a_whole_call(redis_url, tmp_path):
+    """The production command from README (gunicorn reads gunicorn.conf.py): workers settle, then take calls."""
+    port = free_port()
+    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "PUBLIC_BASE_URL": PUBLIC, "INSTANCE_DIR": str(tmp_path)}
+    command = ("-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:create_app()")
+    with router(port, command, **env):
+        transcript = CallPlayer(transport=round_robin([port], []), auth_token=TWILIO_TOKEN, base_url=PUBLIC,
+                                to="+46201605899", from_="+46701234567", answers=["2", "1", "2"]).play()
+    assert transcript.errors == []
+    assert (transcript.outcome, transcript.queue) == ("queued", "technical.en.B")
+
+
 def test_python_app_py_keeps_call_state_in_an_embedded_redis_across_a_restart(tmp_path):
     """No REDIS_URL: the language chosen before a restart is still the call's language after it."""
     port = free_port()
