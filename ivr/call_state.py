@@ -1,7 +1,9 @@
 """What the router remembers about a call between Twilio's webhooks.
 
 Everything lives in one Redis hash per CallSid, with an expiry, so any router
-process on any machine can serve the next webhook of any call. A Redis error
+process on any machine can serve the next webhook of any call. A step's webhook
+reads the hash together with the organisations its verification may need, in
+one round trip; its writes go with the webhook's unit of work. A Redis error
 never leaves this module as a redis exception: it becomes `StoreUnavailable`,
 which the IVR turns into an apology and the technical queue.
 """
@@ -24,6 +26,7 @@ READ_ALONG = {"stored": False}
 # KEYS: the call's record. ARGV: the directory's record and phone-index prefixes, and an account
 # number to read besides the call's own. While the call has no organisation yet, the records
 # registered on the caller's number come too (sorted by account number, as the directory gives them).
+# It reads keys it is not passed (the directory's), which one Redis primary allows and Redis Cluster would not.
 _READ_CALL = """
 local call = redis.call('HGETALL', KEYS[1])
 local caller, org = '', ''
