@@ -98,6 +98,8 @@ class VerificationFlow:
         organisation = self._organisation(state, state.org)
         if organisation is None:
             return self._unverified(state, prompts)
+        if state.verified == "yes":  # Twilio sent this step again after it verified: the same answer, nothing spent
+            return self._verified(state, prompts)
         if digits.startswith(RESEND_KEY):
             return self._send(state, prompts, organisation, _destination_of(organisation, state.channel))
         if not digits:
@@ -111,10 +113,8 @@ class VerificationFlow:
         else:
             outcome = self._verifier.check(account, digits[:CODE_KEYS], actor=self._caller(state), channel=channel)
         if outcome is Outcome.VERIFIED:
-            self._remember(state, verified="yes", verified_by=state.channel.split(":")[0])
-            response = VoiceResponse()
-            say(response, prompts, prompts.text("verified"))
-            return _then(response, self._enqueue(state, prompts))
+            self._remember(state, verified="yes", verified_by=channel)
+            return self._verified(state, prompts)
         if outcome is Outcome.WRONG:
             return self._code_question(prompts, organisation, attempt, prompts.text("code_wrong"))
         lead = prompts.text("code_locked" if outcome is Outcome.LOCKED else "code_expired")
@@ -138,6 +138,11 @@ class VerificationFlow:
                            plan=organisation.plan, verified="yes", verified_by="registered-phone")
         self._verifier.passed_by_phone(organisation, actor=self._caller(state), number=state.caller)
         return self._enqueue(state, prompts)
+
+    def _verified(self, state: CallState, prompts: Prompts) -> VoiceResponse:
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("verified"))
+        return _then(response, self._enqueue(state, prompts))
 
     def _found(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
         if organisation.purchased_via == "partner":

@@ -243,3 +243,18 @@ def test_a_slow_smtp_server_does_not_hold_the_caller_beyond_a_second(client, reg
         assert audit["entries"][0]["result"] == "sending"
     finally:
         silent.close()
+
+
+def test_a_replayed_code_step_keeps_the_caller_verified_and_queued_once(client, register, redis_client, smtp_inbox, app):
+    """Twilio sends the verify-code webhook twice: the spent code does not turn the caller into an unverified one."""
+    register("100200", **CONTOSO)
+    params = {"CallSid": "CA" + "9" * 32, "To": UK_LINE, "From": STRANGER}
+    for path, digits in (("/ivr/voice", ""), ("/ivr/menu?attempt=1", "2"), ("/ivr/verify-account?attempt=1", "100200#"),
+                         ("/ivr/verify-channel?attempt=1", "3")):
+        signed_post(client, path, {**params, "Digits": digits}, TWILIO_TOKEN)
+    code = code_in(smtp_inbox.messages[-1].get_content())
+    for _ in range(2):
+        verbs = parse(signed_post(client, "/ivr/verify-code?attempt=1&account=100200", {**params, "Digits": code}, TWILIO_TOKEN).data)
+        assert (verbs[0].text, verbs[-1].name) == ("Thank you, you are verified.", "Enqueue")
+    assert redis_client.hget("call:" + params["CallSid"], "verified") == "yes"
+    assert [entry.sid for entry in app.extensions[EXTENSION].waiting.everyone()] == [params["CallSid"]]
