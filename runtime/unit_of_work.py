@@ -3,7 +3,7 @@
 A webhook reads what it needs, decides, then writes: the call's record, the
 waiting record, the audit trail. Those writes belong together, so inside a
 unit of work they are staged and go to Redis in one MULTI when the webhook
-has its answer; a command that needs a reply before then (a code check)
+has its answer; a command that needs a reply before then (issuing a code)
 takes whatever is staged along with it in the same round trip. Outside a unit
 (the admin API, the CLI, a delivery thread) `staged` writes at once, so a
 store does not need to know which case it is in.
@@ -33,12 +33,11 @@ class _Unit:
             self.pipe = self.client.pipeline()
         return self.pipe
 
-    def send(self) -> list:
+    def send(self) -> None:
         """Execute what is staged (nothing to do if nothing is)."""
-        if self.pipe is None or not len(self.pipe):
-            return []
-        with redis_errors():
-            return self.pipe.execute()
+        if self.pipe is not None and len(self.pipe):
+            with redis_errors():
+                self.pipe.execute()
 
 
 _open: ContextVar[_Unit | None] = ContextVar("unit_of_work", default=None)
