@@ -4,7 +4,13 @@ from __future__ import annotations
 import pytest
 
 from runtime.redis_connection import StoreUnavailable
-from runtime.unit_of_work import flush, now_with_staged, read_together, staged, unit_of_work
+from runtime.unit_of_work import (
+    flush,
+    now_with_staged,
+    read_together,
+    staged,
+    unit_of_work,
+)
 
 
 def test_writes_staged_in_a_unit_land_when_it_ends(redis_client):
