@@ -64,6 +64,7 @@ class CallState:
     verified: str = ""  # "yes", "no", or "partner" (sent to its partner)
     verified_by: str = ""  # "registered-phone", "sms" or "email"
     channel: str = ""  # where the last code went: "sms:+46...", "email:..."
+    sends: str = ""  # codes asked for on this call; the questions that may send carry it in their URL
     table_version: str = ""  # the country table version the call began with
     agent: str = ""  # the agent who took the call
     callback: str = ""  # "wanted" (left the queue for one), then "booked"

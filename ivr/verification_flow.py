@@ -29,6 +29,7 @@ MAX_ATTEMPTS = 3
 ACCOUNT_DIGITS = 20
 CODE_KEYS = 12  # a code is 6 digits; more keys are read (and fail) rather than cut to look right
 RESEND_KEY = "*"
+SENDING_STEPS = frozenset({"channel", "code"})  # their answers may send a code; their URLs carry `sent`
 
 
 class VerificationFlow:
@@ -82,29 +83,30 @@ class VerificationFlow:
             return self._pick_question(prompts, organisations, attempt + 1, prompts.text("not_understood" if digits else "no_input"))
         return self._account_question(prompts, 1)
 
-    def channel(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
+    def channel(self, state: CallState, prompts: Prompts, attempt: int, digits: str, sent: str = "") -> VoiceResponse:
+        """`sent`, from the question's URL: how many codes the call had asked for when it was asked."""
         organisation = self._organisation(state, state.org)
         if organisation is None:
             return self._unverified(state, prompts)
         offered = destinations(organisation)
         chosen = choose(digits, "", {str(n): str(n) for n in range(1, len(offered) + 1)}, {})
         if chosen is not None:
-            return self._send(state, prompts, organisation, offered[int(chosen) - 1])
+            return self._send(state, prompts, organisation, offered[int(chosen) - 1], sent)
         if attempt < MAX_ATTEMPTS:
-            return self._channel_question(prompts, organisation, attempt + 1, prompts.text("not_understood" if digits else "no_input"))
+            return self._channel_question(state, prompts, organisation, attempt + 1, prompts.text("not_understood" if digits else "no_input"))
         return self._unverified(state, prompts)
 
-    def code(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
+    def code(self, state: CallState, prompts: Prompts, attempt: int, digits: str, sent: str = "") -> VoiceResponse:
         organisation = self._organisation(state, state.org)
         if organisation is None:
             return self._unverified(state, prompts)
         if state.verified == "yes":  # Twilio sent this step again after it verified: the same answer, nothing spent
             return self._verified(state, prompts)
         if digits.startswith(RESEND_KEY):
-            return self._send(state, prompts, organisation, _destination_of(organisation, state.channel))
+            return self._send(state, prompts, organisation, _destination_of(organisation, state.channel), sent)
         if not digits:
             if attempt < MAX_ATTEMPTS:
-                return self._code_question(prompts, organisation, attempt + 1, prompts.text("no_input"))
+                return self._code_question(state, prompts, organisation, attempt + 1, prompts.text("no_input"))
             return self._unverified(state, prompts)
         account, channel = organisation.account_number, state.channel.split(":")[0]
         named = state.named_organisation
@@ -116,7 +118,7 @@ class VerificationFlow:
             self._remember(state, verified="yes", verified_by=channel)
             return self._verified(state, prompts)
         if outcome is Outcome.WRONG:
-            return self._code_question(prompts, organisation, attempt, prompts.text("code_wrong"))
+            return self._code_question(state, prompts, organisation, attempt, prompts.text("code_wrong"))
         lead = prompts.text("code_locked" if outcome is Outcome.LOCKED else "code_expired")
         return self._resend_offer(state, prompts, organisation, lead)
 
@@ -148,18 +150,22 @@ class VerificationFlow:
         if organisation.purchased_via == "partner":
             return self._partner_notice(state, prompts, organisation)
         self._remember(state, org=organisation.account_number, org_name=organisation.name, plan=organisation.plan)
-        return self._channel_question(prompts, organisation, 1, prompts.text("verify_intro"))
+        return self._channel_question(state, prompts, organisation, 1, prompts.text("verify_intro"))
 
-    def _send(self, state: CallState, prompts: Prompts, organisation: Organisation, destination: Destination) -> VoiceResponse:
-        # Remembered first, so it rides with the code's issue; a failed send is asked about again.
-        self._remember(state, channel=f"{destination.channel}:{destination.address}")
-        sent = self._verifier.send(organisation, destination, actor=self._caller(state), caller=state.caller,
+    def _send(self, state: CallState, prompts: Prompts, organisation: Organisation, destination: Destination,
+              asked_at: str) -> VoiceResponse:
+        """A code to `destination`, once per question: a replay of this request (same `asked_at`) is not sent again.
+
+        What is remembered goes first, so it rides with the code's issue; a failed send is asked about again."""
+        request = f"{state.sid}:{asked_at}"
+        self._remember(state, channel=f"{destination.channel}:{destination.address}", sends=str(_count(state.sends) + 1))
+        sent = self._verifier.send(organisation, destination, actor=self._caller(state), caller=state.caller, request=request,
                                    compose=lambda to, code, minutes: compose_message(prompts, to, code, minutes))
         if sent is Sent.LIMITED:
             return self._unverified(state, prompts, prompts.text("codes_limited"))
         if sent is Sent.FAILED:
-            return self._channel_question(prompts, organisation, 1, prompts.text(f"send_failed_{destination.channel}"))
-        return self._code_question(prompts, organisation, 1, _spoken_destination(prompts, "code_sent", destination))
+            return self._channel_question(state, prompts, organisation, 1, prompts.text(f"send_failed_{destination.channel}"))
+        return self._code_question(state, prompts, organisation, 1, _spoken_destination(prompts, "code_sent", destination))
 
     def _partner_notice(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
         self._remember(state, org=organisation.account_number, org_name=organisation.name, verified="partner")
@@ -196,17 +202,20 @@ class VerificationFlow:
             say(gather, prompts, prompts.text("pick_option", name=organisation.name, digit=number))
         return asked(gather, f"verify-pick?attempt={attempt}")
 
-    def _channel_question(self, prompts: Prompts, organisation: Organisation, attempt: int, lead: str | None = None) -> VoiceResponse:
-        gather = question(f"verify-channel?attempt={attempt}", prompts, [], speech=False)
+    def _channel_question(self, state: CallState, prompts: Prompts, organisation: Organisation, attempt: int,
+                          lead: str | None = None) -> VoiceResponse:
+        action = f"verify-channel?attempt={attempt}&sent={_count(state.sends)}"
+        gather = question(action, prompts, [], speech=False)
         if lead:
             say(gather, prompts, lead)
         for number, destination in enumerate(destinations(organisation), start=1):
             say(gather, prompts, _spoken_destination(prompts, "offer", destination, digit=number))
-        return asked(gather, f"verify-channel?attempt={attempt}")
+        return asked(gather, action)
 
-    def _code_question(self, prompts: Prompts, organisation: Organisation, attempt: int, lead: str | None = None) -> VoiceResponse:
+    def _code_question(self, state: CallState, prompts: Prompts, organisation: Organisation, attempt: int,
+                       lead: str | None = None) -> VoiceResponse:
         """The account travels in the (signed) URL so the answer's webhook checks the code as it reads the call."""
-        action = f"verify-code?attempt={attempt}&account={organisation.account_number}"
+        action = f"verify-code?attempt={attempt}&account={organisation.account_number}&sent={_count(state.sends)}"
         gather = question(action, prompts, [], speech=False, digits=CODE_DIGITS)
         for text in (lead, prompts.text("enter_code")):
             if text:
@@ -215,7 +224,8 @@ class VerificationFlow:
 
     def _resend_offer(self, state: CallState, prompts: Prompts, organisation: Organisation, lead: str) -> VoiceResponse:
         """The code is dead: a new one on star, otherwise on to an agent unverified."""
-        gather = question(f"verify-code?attempt=1&account={organisation.account_number}", prompts, [], speech=False, digits=1)
+        action = f"verify-code?attempt=1&account={organisation.account_number}&sent={_count(state.sends)}"
+        gather = question(action, prompts, [], speech=False, digits=1)
         for text in (lead, prompts.text("new_code_offer")):
             say(gather, prompts, text)
         response = VoiceResponse()
@@ -244,6 +254,10 @@ class VerificationFlow:
     @staticmethod
     def _caller(state: CallState) -> str:
         return f"caller {mask_number(state.caller)}"
+
+
+def _count(text: str) -> int:
+    return int(text) if text.isdigit() else 0
 
 
 def _account_number(digits: str) -> str:

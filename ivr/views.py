@@ -24,6 +24,7 @@ from twilio.request_validator import (
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.flow import MAX_ATTEMPTS
+from ivr.verification_flow import SENDING_STEPS
 from routing.numbers import caller_e164
 from runtime.masking import mask_number
 from runtime.metrics import WEBHOOK_SECONDS
@@ -146,7 +147,10 @@ def verify(step: str):
     name = step.removeprefix("verify-")
     account, code = flow.verification.read_along(name, call.digits, request.args.get("account", "")[:32])
     state = flow.restore(call.sid, call.dialed, call.caller, account=account, code=code)
-    return getattr(flow.verification, name)(state, flow.prompts(state), attempt(), call.digits)
+    handler = getattr(flow.verification, name)
+    if name in SENDING_STEPS:
+        return handler(state, flow.prompts(state), attempt(), call.digits, sent=request.args.get("sent", "")[:12])
+    return handler(state, flow.prompts(state), attempt(), call.digits)
 
 
 @bp.post("/partner")

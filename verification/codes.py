@@ -32,20 +32,23 @@ SECRET = "secret:otp-hmac"
 CODE_DIGITS = 6
 
 # KEYS: the code's record, then one sliding window per limit. ARGV: now (ms), the send's id,
-# the record's digest, attempts and lifetime (s), then each window's length (ms) and size.
-# Drop sends older than each window; refuse if one is full, else count the send and store the code.
+# the record's digest, attempts and lifetime (s), the request's key, then each window's length
+# (ms) and size. A request whose key the live code already carries was served: -1, nothing counted.
+# Else drop sends older than each window; refuse if one is full, else count the send and store the code.
 _ISSUE = """
+if ARGV[6] ~= '' and redis.call('HGET', KEYS[1], 'request') == ARGV[6] then return -1 end
 local now = tonumber(ARGV[1])
 for i = 2, #KEYS do
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - tonumber(ARGV[2 * i + 2]))
-  if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[2 * i + 3]) then return i - 1 end
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - tonumber(ARGV[2 * i + 3]))
+  if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[2 * i + 4]) then return i - 1 end
 end
 for i = 2, #KEYS do
   redis.call('ZADD', KEYS[i], now, ARGV[2])
-  redis.call('PEXPIRE', KEYS[i], ARGV[2 * i + 2])
+  redis.call('PEXPIRE', KEYS[i], ARGV[2 * i + 3])
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'digest', ARGV[3], 'attempts_left', ARGV[4], 'expires_at', now / 1000 + tonumber(ARGV[5]))
+redis.call('HSET', KEYS[1], 'digest', ARGV[3], 'attempts_left', ARGV[4], 'expires_at', now / 1000 + tonumber(ARGV[5]),
+           'request', ARGV[6])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 0
 """
@@ -103,9 +106,11 @@ class CodeBook:
         self._secret = secret.encode() if secret else None
         self.policy = policy
 
-    def issue(self, account_number: str, caller: str) -> Issued:
+    def issue(self, account_number: str, caller: str, request: str = "") -> Issued | None:
         """A new code for the organisation, counted against both send limits (raises RateLimited).
 
+        `request` names the request asking (a webhook replayed by Twilio names the same one):
+        None when the live code was issued for it already, and nothing is counted again.
         Writes staged in the webhook's unit of work go in the same round trip.
         """
         policy = self.policy
@@ -118,8 +123,10 @@ class CodeBook:
             windows += [policy.caller_window_seconds * 1000, policy.per_caller]
         now_ms = int(now.timestamp() * 1000)
         args = [now_ms, f"{now_ms}:{secrets.token_hex(4)}", self._digest(account_number, code), policy.max_attempts,
-                policy.lifetime_seconds, *windows]
+                policy.lifetime_seconds, request, *windows]
         full = now_with_staged(self._redis, lambda pipe: pipe.eval(_ISSUE, len(keys), *keys, *args))
+        if full == -1:
+            return None
         if full:
             raise RateLimited("organisation" if full == 1 else "caller")
         return Issued(code, datetime.fromtimestamp(now_ms / 1000 + policy.lifetime_seconds, tz=now.tzinfo))

@@ -54,8 +54,10 @@ class Verifier:
         self._wait = wait
 
     def send(self, organisation: Organisation, destination: Destination, *, actor: str, caller: str,
-             compose: Callable[[Destination, str, int], Message]) -> Sent:
-        """Issue a code (counted against the limits) and deliver it; the code goes nowhere else."""
+             compose: Callable[[Destination, str, int], Message], request: str = "") -> Sent:
+        """Issue a code (counted against the limits) and deliver it; the code goes nowhere else.
+
+        A repeated `request` (a replayed webhook) whose code is live is not sent again."""
         account = organisation.account_number
 
         def record(result: str) -> None:
@@ -64,10 +66,13 @@ class Verifier:
                                destination=destination.address, result=result)
 
         try:
-            issued = self.codes.issue(account, caller)
+            issued = self.codes.issue(account, caller, request)
         except RateLimited as limited:
             record(f"refused: {limited.scope} limit")
             return Sent.LIMITED
+        if issued is None:
+            record("repeated request: not sent again")
+            return Sent.SENT
         message = compose(destination, issued.code, self.codes.policy.lifetime_seconds // 60)
         delivered: Future[Sent] = Future()
         self._pool.submit(self._deliver, self._senders[destination.channel], message, delivered, record)

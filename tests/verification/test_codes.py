@@ -28,12 +28,21 @@ def book(redis_client, clock):
 
 
 def test_a_code_has_six_digits_and_is_stored_only_as_an_hmac(book, redis_client):
-    """Redis holds a digest, the attempts left and the expiry; never the code."""
-    issued = book.issue(ORG, CALLER)
+    """Redis holds a digest, the attempts left, the expiry and the request that asked; never the code."""
+    issued = book.issue(ORG, CALLER, "CA1:0")
     assert len(issued.code) == 6 and issued.code.isdigit()
     stored = redis_client.hgetall(CHALLENGE + ORG)
-    assert set(stored) == {"digest", "attempts_left", "expires_at"}
+    assert set(stored) == {"digest", "attempts_left", "expires_at", "request"}
     assert issued.code not in "".join(stored.values())
+
+
+def test_a_repeated_request_gets_no_second_code_and_counts_once(book, redis_client):
+    """The same request twice (a replayed webhook): one code, one send counted; a new request gets a new code."""
+    first = book.issue(ORG, CALLER, "CA1:0")
+    assert book.issue(ORG, CALLER, "CA1:0") is None
+    assert redis_client.zcard("otp-sent:org:" + ORG) == 1
+    assert book.check(ORG, first.code) is Outcome.VERIFIED
+    assert book.issue(ORG, CALLER, "CA1:1") is not None
 
 
 def test_a_right_code_verifies_once_only(book):

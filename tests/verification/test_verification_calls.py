@@ -238,7 +238,7 @@ def test_a_slow_smtp_server_does_not_hold_the_caller_beyond_a_second(client, reg
         started = time.monotonic()
         response = signed_post(slow_client, "/ivr/verify-channel?attempt=1", {**params, "Digits": "3"}, TWILIO_TOKEN)
         assert time.monotonic() - started < 1.0
-        assert parse(response.data)[0].attrs["action"] == "verify-code?attempt=1&account=100200"
+        assert parse(response.data)[0].attrs["action"] == "verify-code?attempt=1&account=100200&sent=1"
         audit = slow_client.get("/admin/api/verification/audit", headers={"Authorization": "Bearer test-admin-token"}).json
         assert audit["entries"][0]["result"] == "sending"
     finally:
@@ -258,3 +258,23 @@ def test_a_replayed_code_step_keeps_the_caller_verified_and_queued_once(client, 
         assert (verbs[0].text, verbs[-1].name) == ("Thank you, you are verified.", "Enqueue")
     assert redis_client.hget("call:" + params["CallSid"], "verified") == "yes"
     assert [entry.sid for entry in app.extensions[EXTENSION].waiting.everyone()] == [params["CallSid"]]
+
+
+def test_a_replayed_send_step_sends_one_code_and_counts_one_send(client, register, smtp_inbox, app):
+    """Twilio sends the verify-channel webhook twice: one e-mail, the same question, one send against the limit;
+    the caller's own star afterwards still gets a new code."""
+    register("100200", **CONTOSO)
+    params = {"CallSid": "CA" + "8" * 32, "To": UK_LINE, "From": STRANGER}
+    for path, digits in (("/ivr/voice", ""), ("/ivr/menu?attempt=1", "2"), ("/ivr/verify-account?attempt=1", "100200#")):
+        signed_post(client, path, {**params, "Digits": digits}, TWILIO_TOKEN)
+    answers = [parse(signed_post(client, "/ivr/verify-channel?attempt=1&sent=0", {**params, "Digits": "3"}, TWILIO_TOKEN).data)
+               for _ in range(2)]
+    assert len(smtp_inbox.messages) == 1
+    assert answers[0][0].says() == answers[1][0].says() == [
+        "We have sent a six-digit code to the address beginning with j at contoso.com.",
+        "Please enter the code now. To get a new code, press star."]
+    resend = answers[1][0].attrs["action"]
+    signed_post(client, "/ivr/" + resend, {**params, "Digits": "*"}, TWILIO_TOKEN)
+    assert len(smtp_inbox.messages) == 2
+    audit = client.get("/admin/api/verification/audit?account=100200", headers={"Authorization": "Bearer test-admin-token"})
+    assert [entry["result"] for entry in reversed(audit.json["entries"])] == ["sent", "repeated request: not sent again", "sent"]
