@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import redis
 
-from runtime.redis_connection import redis_errors
-from runtime.unit_of_work import staged
+from runtime.unit_of_work import read_together, staged
 
 FAILURES = "agent-failures:"
 
@@ -20,8 +19,7 @@ class Lockout:
         self.window = window_seconds
 
     def locked(self, agent_id: str) -> bool:
-        with redis_errors():
-            return self.too_many(int(self._redis.get(FAILURES + agent_id) or 0))
+        return self.too_many(read_together(self._redis, self.failures(agent_id))[0])
 
     def too_many(self, failures: int) -> bool:
         return failures >= self.limit

@@ -91,10 +91,11 @@ def attempt() -> int:
 def check_signature():
     """Twilio signs the exact URL it requested plus the POST parameters."""
     g.started = time.perf_counter()
-    base = services().settings.public_base_url
+    found = services()
+    base = found.settings.public_base_url
     url = base + (request.full_path if request.query_string else request.path) if base else request.url
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    if not signed_by_twilio(services().signatures, url, request.form, request.headers.get("X-Twilio-Signature", ""), algorithm):
+    if not signed_by_twilio(found.signatures, url, request.form, request.headers.get("X-Twilio-Signature", ""), algorithm):
         log.warning("rejected unsigned or forged request to %s", request.path)
         return Response("invalid Twilio signature\n", status=403, mimetype="text/plain")
     return None

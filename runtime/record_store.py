@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 import redis
 
 from runtime.redis_connection import redis_errors
+from runtime.unit_of_work import read_together
 
 T = TypeVar("T")
 
@@ -25,8 +26,7 @@ class PhoneIndexedStore(Generic[T]):
         self._to_dict, self._from_dict = to_dict, from_dict
 
     def get(self, key: str) -> T | None:
-        raw = self._call(self._redis.get, self.record_prefix + key)
-        return self.decode(raw) if raw else None
+        return read_together(self._redis, self.reading(key))[0]
 
     def reading(self, key: str):
         """`get(key)` as a `Read`, to ride with other reads in one round trip."""

@@ -13,6 +13,7 @@ from app import create_app
 from runtime.redis_connection import client_options
 from runtime.settings import Settings
 from tests.redis_process import RedisProcess
+from tests.stand_ins import SmtpInbox
 
 # Property tests explore the same examples on every run: CI is deterministic.
 hypothesis_settings.register_profile("deterministic", derandomize=True, deadline=None)
@@ -62,6 +63,14 @@ def redis_client(redis_url):
     client.flushdb()
     yield client
     client.close()
+
+
+@pytest.fixture
+def smtp_inbox():
+    """A real SMTP server on 127.0.0.1 keeping what it is sent."""
+    inbox = SmtpInbox().start()
+    yield inbox
+    inbox.stop()
 
 
 @pytest.fixture

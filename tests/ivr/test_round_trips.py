@@ -20,7 +20,6 @@ from app import create_app
 from ivr.twilio_player import CallPlayer, flask_transport
 from runtime.services import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
-from tests.stand_ins import SmtpInbox
 from tests.twiml import script, signed_post
 
 MOST = 2
@@ -33,13 +32,6 @@ class CountingConnection(UnixDomainSocketConnection):
     def send_packed_command(self, command, check_health=True):
         SENT[threading.get_ident()] += 1
         return super().send_packed_command(command, check_health)
-
-
-@pytest.fixture
-def smtp_inbox():
-    inbox = SmtpInbox().start()
-    yield inbox
-    inbox.stop()
 
 
 @pytest.fixture

@@ -8,17 +8,10 @@ import pytest
 
 from app import create_app
 from tests.conftest import TWILIO_TOKEN
-from tests.stand_ins import SmtpInbox, TwilioMessagesApi
+from tests.stand_ins import TwilioMessagesApi
 
 ACCOUNT_SID = "AC" + "a" * 32
 SMS_FROM = "+15005550006"
-
-
-@pytest.fixture
-def smtp_inbox():
-    inbox = SmtpInbox().start()
-    yield inbox
-    inbox.stop()
 
 
 @pytest.fixture
