@@ -17,16 +17,16 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.countries_api import bp as countries_api_bp
     from admin.countries_api import notices_bp, what_if_bp
     from admin.pages import bp as admin_pages_bp
-    from admin.web_security import SESSION_LIFETIME, PageSessions
+    from web.sessions import SESSION_LIFETIME, PageSessions
     from agents.api import bp as agent_api_bp
     from agents.console import bp as console_bp
     from ivr.agent_views import bp as agent_line_bp
     from ivr.views import bp as ivr_bp
     from public_pages.numbers import bp as numbers_bp
     from runtime.dev_tokens import development_token
-    from runtime.health import bp as health_bp
+    from operations.health import bp as health_bp
     from runtime.logs import configure as configure_logging
-    from runtime.services import EXTENSION, build_services
+    from bootstrap import EXTENSION, build_services
 
     config = dict(config or {})
     settings = config.pop("settings", None) or Settings.from_env()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from admin.auth import require_admin
-from agents.model import AgentError, parse_agent
+from workforce.model import AgentError, parse_agent
 from runtime.redis_connection import StoreUnavailable
-from runtime.services import services
+from bootstrap import services
 from verification.organisations import OrganisationError, parse_organisation
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")

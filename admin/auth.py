@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from admin.tokens import AdminTokens
-from runtime.services import services
+from bootstrap import services
 
 BEARER = "Bearer "
 

@@ -11,7 +11,7 @@ from flask import Blueprint
 from countries.export import export_yaml
 from routing.table import TableError, read_document
 from routing.what_if import instant, what_if
-from runtime.services import services
+from bootstrap import services
 from verification.importer import OrganisationFileError, read_organisations
 
 bp = Blueprint("orgs_cli", __name__, cli_group="orgs")

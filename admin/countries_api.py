@@ -8,7 +8,7 @@ from admin.auth import require_admin
 from countries.store import Conflict
 from routing.table import TableError
 from routing.what_if import instant, what_if
-from runtime.services import services
+from bootstrap import services
 
 bp = Blueprint("admin_countries", __name__, url_prefix="/admin/api/countries")
 bp.before_request(require_admin)

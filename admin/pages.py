@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from admin.entry_form import field_errors, from_form, to_form
-from admin.web_security import (
+from web.sessions import (
     ADMIN_KEY,
     check_csrf,
     csrf_token,
@@ -20,7 +20,7 @@ from countries.store import Conflict
 from public_pages.numbers import describe_line
 from routing.table import TableError
 from routing.what_if import instant, what_if
-from runtime.services import services
+from bootstrap import services
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 

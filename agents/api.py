@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from ivr.catalogue import Prompts
+from prompts.catalogue import Prompts
 from ivr.verification_flow import compose_message
 from runtime.redis_connection import StoreUnavailable
-from runtime.services import services
+from bootstrap import services
 from verification.audit import mask_destination
 from verification.codes import Outcome
 from verification.service import Sent, destinations

@@ -19,13 +19,13 @@ from flask import (
     url_for,
 )
 
-from admin.web_security import check_csrf, csrf_token, start_session
-from ivr.callbacks import Callback
+from web.sessions import check_csrf, csrf_token, start_session
+from call_store.callbacks import Callback
 from ivr.verification_flow import compose_message
-from ivr.waiting import Waiting, serving_order
+from call_store.waiting import Waiting, serving_order
 from routing.hours import next_opening
 from routing.model import Queue, Severity
-from runtime.services import services
+from bootstrap import services
 from verification.audit import mask_destination
 from verification.service import destinations
 

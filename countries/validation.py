@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ivr.catalogue import Catalogues
+from prompts.catalogue import Catalogues
 from routing.model import Table
 from routing.table import TableError, parse_table
 

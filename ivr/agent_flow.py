@@ -14,13 +14,13 @@ from datetime import datetime
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from agents.directory import AgentDirectory
-from agents.lockout import Lockout
-from agents.model import Agent
-from ivr.call_state import CallStore
-from ivr.catalogue import Catalogues, Prompts
+from workforce.directory import AgentDirectory
+from workforce.lockout import Lockout
+from workforce.model import Agent
+from call_store.call_state import CallStore
+from prompts.catalogue import Catalogues, Prompts
 from ivr.twiml import asked, question, say
-from ivr.waiting import Waiting, WaitingRoom, serving_order
+from call_store.waiting import Waiting, WaitingRoom, serving_order
 from runtime.metrics import QUEUE_WAIT_SECONDS
 from runtime.unit_of_work import read_together, staged
 

@@ -12,7 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.views import attempt, call_params, check_signature, twiml, webhook
 from routing.numbers import caller_e164
-from runtime.services import services
+from bootstrap import services
 
 log = logging.getLogger(__name__)
 

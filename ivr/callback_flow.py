@@ -13,9 +13,9 @@ from datetime import datetime
 import phonenumbers
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.call_state import CallState, CallStore
-from ivr.callbacks import CallbackBook
-from ivr.catalogue import Prompts
+from call_store.call_state import CallState, CallStore
+from call_store.callbacks import CallbackBook
+from prompts.catalogue import Prompts
 from ivr.twiml import asked, question, say
 from routing.model import Line, Severity
 from routing.response_times import first_response

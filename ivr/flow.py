@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 from twilio.twiml.voice_response import Enqueue, VoiceResponse
 
 from countries.store import TableStore
-from ivr import spoken
-from ivr.call_state import CallState, CallStore
+from prompts import spoken
+from call_store.call_state import CallState, CallStore
 from ivr.callback_flow import CallbackFlow
-from ivr.callbacks import CallbackBook
-from ivr.catalogue import Catalogues, Prompts
-from ivr.choices import choose
+from call_store.callbacks import CallbackBook
+from prompts.catalogue import Catalogues, Prompts
+from routing.choices import choose
 from ivr.twiml import asked, question, say
 from ivr.verification_flow import VerificationFlow
-from ivr.waiting import WaitingRoom, estimate_wait
+from call_store.waiting import WaitingRoom, estimate_wait
 from routing.hours import closure_at, holiday_name, is_open, next_opening
 from routing.lookup import line_for
 from routing.model import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.catalogue import Prompts
+from prompts.catalogue import Prompts
 
 GATHER_TIMEOUT_SECONDS = 5
 MAX_HINTS = 100  # Twilio accepts up to 500 hint phrases; a menu needs far fewer

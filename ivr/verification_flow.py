@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.call_state import CallState, CallStore
-from ivr.catalogue import Prompts
-from ivr.choices import choose
+from call_store.call_state import CallState, CallStore
+from prompts.catalogue import Prompts
+from routing.choices import choose
 from ivr.twiml import asked, question, say
 from runtime.masking import mask_number
 from verification.codes import CODE_DIGITS, Outcome

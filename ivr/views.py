@@ -29,7 +29,7 @@ from routing.numbers import caller_e164
 from runtime.masking import mask_number
 from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
-from runtime.services import services
+from bootstrap import services
 from runtime.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from routing.hours import is_open, next_opening
 from routing.hours_spec import weekly_ranges
 from routing.model import DAYS, MINUTES_PER_DAY, Line, Table, WeeklyHours
 from runtime.redis_connection import StoreUnavailable
-from runtime.services import services
+from bootstrap import services
 
 bp = Blueprint("public_numbers", __name__)
 

@@ -2,7 +2,7 @@
 
 Signature checks and admin authentication are never switched off. Instead the
 router keeps a random token in the instance folder: it checks against it, and
-`python -m ivr.simulate` (or the developer's curl) uses it, so nothing
+`python -m twilio_simulator` (or the developer's curl) uses it, so nothing
 unauthenticated is ever accepted, and the token is useless to anyone who
 cannot read that file.
 """

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from ivr.catalogue import CatalogueError
+from prompts.catalogue import CatalogueError
 from routing.table import TableError
-from runtime.services import EXTENSION
+from bootstrap import EXTENSION
 from runtime.settle import settle
 
 
@@ -32,7 +32,7 @@ def main(create_app: Callable[[], Flask]) -> None:
         print("redis: REDIS_URL")
     if services.token_is_development:
         print(f"twilio: no TWILIO_AUTH_TOKEN; webhooks must be signed with the development token in {settings.dev_token_file}")
-        print("        try a call: python -m ivr.simulate --to +46201605899 --from +46701234567")
+        print("        try a call: python -m twilio_simulator --to +46201605899 --from +46701234567")
     for channel, sender in services.senders.items():
         if sender is services.outbox:
             print(f"codes by {channel}: not configured; they go to the development outbox: GET {base}/admin/api/outbox")

@@ -107,7 +107,7 @@ CONTOSO = {
 @pytest.fixture
 def register(app):
     """Put organisations on the directory, as the admin API would."""
-    from runtime.services import EXTENSION
+    from bootstrap import EXTENSION
     from verification.organisations import parse_organisation
 
     def put(account_number: str, **fields):

@@ -12,7 +12,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from ivr.twilio_player import http_transport
+from twilio_simulator.twilio_player import http_transport
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = "http://router.test"  # the address a load balancer would publish

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr.twilio_player import CallPlayer, http_transport
+from twilio_simulator.twilio_player import CallPlayer, http_transport
 from runtime.settings import Settings
 from tests.conftest import TWILIO_TOKEN
 from tests.processes import PUBLIC, ROOT, free_port, round_robin, router

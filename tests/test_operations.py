@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 
-from ivr.twilio_player import CallPlayer, flask_transport
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from runtime.logs import CallContext, JsonLines
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 

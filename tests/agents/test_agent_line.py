@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app import create_app
-from ivr.call_state import CallState
-from ivr.twilio_player import CallPlayer, flask_transport
-from runtime.services import EXTENSION
+from call_store.call_state import CallState
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import names, parse, signed_post
 

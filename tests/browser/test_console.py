@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from ivr.twilio_player import CallPlayer, http_transport
-from runtime.services import EXTENSION
+from twilio_simulator.twilio_player import CallPlayer, http_transport
+from bootstrap import EXTENSION
 from tests.browser.conftest import ADMIN_TOKEN
 from tests.conftest import TWILIO_TOKEN
 

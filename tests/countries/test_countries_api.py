@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from app import create_app
-from ivr.twilio_player import CallPlayer, flask_transport
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from tests.conftest import TWILIO_TOKEN
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from routing.table import read_document
-from runtime.services import EXTENSION
+from bootstrap import EXTENSION
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "countries.yaml"
 

@@ -5,11 +5,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ivr.twilio_player import CallPlayer, flask_transport
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from routing.hours import is_open
 from routing.model import Queue
 from routing.table import TableError
-from runtime.services import EXTENSION
+from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 
 NOTICE = {"id": "mail-outage", "text": {"en": "Exchange Online is degraded in Europe; we are working on it.",

@@ -9,11 +9,11 @@ from xml.etree import ElementTree
 import redis
 from twilio.request_validator import RequestValidator
 
-from agents.model import parse_agent
+from workforce.model import parse_agent
 from app import create_app
-from ivr.twilio_player import CallPlayer, flask_transport, http_transport
+from twilio_simulator.twilio_player import CallPlayer, flask_transport, http_transport
 from runtime.redis_connection import client_options
-from runtime.services import EXTENSION
+from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.processes import PUBLIC, free_port, round_robin, router
 from tests.redis_process import RedisProcess

@@ -9,10 +9,10 @@ import pytest
 import redis
 
 from app import create_app
-from ivr.callbacks import CallbackBook
-from ivr.twilio_player import CallPlayer, flask_transport
+from call_store.callbacks import CallbackBook
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from runtime.redis_connection import client_options
-from runtime.services import EXTENSION
+from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.redis_process import RedisProcess
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.twilio_player import CallPlayer, flask_transport
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 
 

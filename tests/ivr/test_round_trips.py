@@ -17,8 +17,8 @@ import redis
 from redis.connection import UnixDomainSocketConnection
 
 from app import create_app
-from ivr.twilio_player import CallPlayer, flask_transport
-from runtime.services import EXTENSION
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import script, signed_post
 
@@ -118,12 +118,12 @@ def test_a_callback_from_the_hold_and_one_at_a_closed_queue(counted_app, registe
 
 def test_the_agent_line(counted_app):
     """Sign-in by PIN, waiting for a caller, the whisper and the next caller: each in at most two round trips."""
-    from agents.model import parse_agent
+    from workforce.model import parse_agent
 
     counted_app.extensions[EXTENSION].agents.put(parse_agent("1001", {
         "name": "Anna", "pin": "4711", "password": "correct horse battery", "queues": ["technical"], "languages": ["en"],
         "phones": ["+46701112233"]}))
-    from ivr.call_state import CallState
+    from call_store.call_state import CallState
 
     services, caller = counted_app.extensions[EXTENSION], "CA" + "c" * 32
     services.calls.put(CallState(sid=caller, line="GB", queue_name="technical.en.B", status="queued", org_name="Contoso",

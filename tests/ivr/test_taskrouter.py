@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from ivr.twilio_player import CallPlayer, flask_transport
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 
 WORKFLOW = "WW" + "0" * 32

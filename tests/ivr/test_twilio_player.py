@@ -15,8 +15,8 @@ from flask import Flask, abort, request
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
-from ivr import simulate
-from ivr.twilio_player import CallPlayer, flask_transport, http_transport
+from twilio_simulator import simulate
+from twilio_simulator.twilio_player import CallPlayer, flask_transport, http_transport
 
 TOKEN = "player-test-token"
 BASE = "http://127.0.0.1:5000"

@@ -256,7 +256,7 @@ def test_with_redis_down_the_caller_gets_an_apology_and_technical_support_at_onc
 
 def test_an_unexpected_error_still_gives_valid_twiml(client, app, monkeypatch):
     """A bug inside the flow becomes an apology, never Twilio's "application error"."""
-    from runtime.services import EXTENSION
+    from bootstrap import EXTENSION
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")

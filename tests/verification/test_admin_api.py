@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from ivr.twilio_player import CallPlayer, flask_transport
-from runtime.services import EXTENSION
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 
 AUTH = {"Authorization": "Bearer test-admin-token"}

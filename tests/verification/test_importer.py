@@ -1,7 +1,7 @@
 """`flask orgs import`: a YAML or CSV file of organisations, all or nothing."""
 from __future__ import annotations
 
-from runtime.services import EXTENSION
+from bootstrap import EXTENSION
 
 GOOD_YAML = """
 100200:

@@ -10,8 +10,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from app import create_app
-from ivr.twilio_player import CallPlayer, flask_transport
-from runtime.services import EXTENSION
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import parse, script, signed_post
 from verification.organisations import parse_organisation

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
-from ivr.call_transcript import DTMF_KEYS, Answer, Event
+from twilio_simulator.call_transcript import DTMF_KEYS, Answer, Event
 
 TWIML_TYPES = frozenset({"text/xml", "application/xml", "text/html"})  # what Twilio parses as TwiML
 PROMPT_VERBS = frozenset({"Say", "Play", "Pause"})  # the only verbs <Gather> may nest

@@ -10,7 +10,7 @@ import redis
 from flask import Blueprint, Response, jsonify
 
 from runtime.metrics import exposition
-from runtime.services import services
+from bootstrap import services
 
 bp = Blueprint("health", __name__)
 

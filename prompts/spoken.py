@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ivr.catalogue import Prompts
+from prompts.catalogue import Prompts
 from routing.hours_spec import weekly_ranges
 from routing.model import MINUTES_PER_DAY, WeeklyHours
 

@@ -5,7 +5,7 @@ import dataclasses
 
 import redis
 
-from agents.model import Agent
+from workforce.model import Agent
 from runtime.record_store import PhoneIndexedStore
 
 

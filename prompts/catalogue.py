@@ -1,4 +1,4 @@
-"""Caller-facing words, one YAML catalogue per language in `ivr/prompts/`.
+"""Caller-facing words, one YAML catalogue per language in `prompts/catalogues/`.
 
 Words live in catalogues, not code, so a language is added by a translator
 without touching the flow. All catalogues are checked against English at
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from routing.yaml_loader import load_yaml
 
-PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent / "catalogues"
 REFERENCE = "en"
 
 

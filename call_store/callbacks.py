@@ -15,7 +15,7 @@ from datetime import datetime
 
 import redis
 
-from ivr.waiting import Waiting, serving_order
+from call_store.waiting import Waiting, serving_order
 from runtime.metrics import CALLBACKS
 from runtime.redis_connection import redis_errors
 from runtime.unit_of_work import staged

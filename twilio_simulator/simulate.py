@@ -1,4 +1,4 @@
-"""`python -m ivr.simulate`: call the IVR from a terminal, as Twilio would.
+"""`python -m twilio_simulator`: call the IVR from a terminal, as Twilio would.
 
 For developers without a Twilio account: the locally running router answers,
 the player plays its TwiML verb by verb, and each line printed is something the
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ivr.twilio_player import CallPlayer, Event, http_transport, parse_answer
+from twilio_simulator.twilio_player import CallPlayer, Event, http_transport, parse_answer
 from runtime.settings import Settings
 
 ENDINGS = {
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m ivr.simulate",
+        prog="python -m twilio_simulator",
         description="Place a simulated Twilio call against the router and print what the caller hears.",
     )
     parser.add_argument("--to", required=True, help="the support number dialled, E.164 (+46201605899)")

@@ -13,16 +13,16 @@ from flask import current_app
 from twilio.request_validator import RequestValidator
 
 from admin.tokens import AdminTokens
-from agents.directory import AgentDirectory
-from agents.lockout import Lockout
+from workforce.directory import AgentDirectory
+from workforce.lockout import Lockout
 from countries.store import TableStore
 from countries.validation import validator
 from ivr.agent_flow import AgentFlow
-from ivr.call_state import CallStore
-from ivr.callbacks import CallbackBook
-from ivr.catalogue import Catalogues, load_catalogues
+from call_store.call_state import CallStore
+from call_store.callbacks import CallbackBook
+from prompts.catalogue import Catalogues, load_catalogues
 from ivr.flow import CallFlow
-from ivr.waiting import WaitingRoom
+from call_store.waiting import WaitingRoom
 from routing.table import read_document
 from runtime.dev_tokens import development_token
 from runtime.redis_connection import open_redis

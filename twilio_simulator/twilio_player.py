@@ -1,7 +1,7 @@
 """A stand-in for Twilio Voice: places one inbound call against our webhooks.
 
 It sends what Twilio sends (standard parameters, X-Twilio-Signature) and plays
-the answers with Twilio's semantics (`ivr.twiml_verbs`), so developers without a
+the answers with Twilio's semantics (`twilio_simulator.twiml_verbs`), so developers without a
 Twilio account and our integration tests exercise the same contract.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from urllib.parse import urlencode, urlsplit
 import phonenumbers
 from twilio.request_validator import RequestValidator
 
-from ivr.call_transcript import SILENCE, Answer, Event, Transcript, parse_answer
-from ivr.twiml_verbs import Interpreter, ProtocolError
+from twilio_simulator.call_transcript import SILENCE, Answer, Event, Transcript, parse_answer
+from twilio_simulator.twiml_verbs import Interpreter, ProtocolError
 
 __all__ = ["CallPlayer", "Event", "Transcript", "parse_answer", "http_transport", "flask_transport"]
 
