@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from runtime.settings import Settings
 
@@ -37,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         SESSION_COOKIE_SECURE=bool(settings.public_base_url and settings.public_base_url.startswith("https://")),
     )
+    if settings.trusted_proxy_hops:  # the client's address as the load balancer saw it, for sign-in throttling
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)
     app.session_interface = PageSessions(("/admin", "/console"))
     services = build_services(settings, config)
     app.extensions[EXTENSION] = services

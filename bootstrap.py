@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from admin.tokens import AdminTokens
 from workforce.directory import AgentDirectory
-from workforce.lockout import Lockout
+from workforce.lockout import SignInThrottle
 from countries.store import TableStore
 from countries.validation import validator
 from ivr.agent_flow import AgentFlow
@@ -61,7 +61,7 @@ class Services:
     callbacks: CallbackBook
     agent_flow: AgentFlow
     agents: AgentDirectory
-    agent_lockout: Lockout
+    sign_in_throttle: SignInThrottle
     redis_embedded: bool = False
 
 
@@ -86,7 +86,7 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     audit = AuditLog(client, clock)
     verifier = Verifier(codes, senders, audit, wait=settings.delivery_wait)
     agents = AgentDirectory(client)
-    lockout = Lockout(client)
+    throttle = SignInThrottle(client, clock)
 
     def line_name(line_id: str) -> str:
         table = tables.latest_known()
@@ -116,8 +116,8 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         waiting=waiting,
         callbacks=callbacks,
         agents=agents,
-        agent_lockout=lockout,
-        agent_flow=AgentFlow(agents=agents, lockout=lockout, waiting=waiting, calls=calls, catalogues=catalogues,
+        sign_in_throttle=throttle,
+        agent_flow=AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues,
                              clock=clock, line_name=line_name, redis_client=client),
         redis_embedded="redis" not in overrides and not settings.redis_url,
     )

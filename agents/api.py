@@ -2,14 +2,16 @@
 agent sends a code to the organisation's registered contact and checks the
 code the caller reads out, under the same limits and audit as the IVR.
 
-Agents authenticate with HTTP Basic (agent id and console password); too many
-failures lock the agent out for a while.
+Agents authenticate with HTTP Basic (agent id and console password); wrong
+tries are throttled per source and agent (agents/lockout.py), so a stranger
+cannot sign a real agent out.
 """
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
 from prompts.catalogue import Prompts
+from workforce.model import password_matches
 from ivr.verification_flow import compose_message
 from runtime.redis_connection import StoreUnavailable
 from bootstrap import services
@@ -24,18 +26,24 @@ DEFAULT_MESSAGE_LOCALE = "en-GB"
 @bp.before_request
 def authenticate():
     auth = request.authorization
-    agent_id = (auth.username or "")[:64] if auth and auth.type == "basic" else ""
-    lockout = services().agent_lockout
-    if agent_id and lockout.locked(agent_id):
-        return jsonify(error="too many failed sign-ins; try again later"), 429
-    agent = services().agents.get(agent_id) if agent_id else None
-    if agent is None or not agent.password_matches(auth.password or ""):
-        if agent_id:
-            lockout.failed(agent_id)
-        return jsonify(error="agent id and password required"), 401, {"WWW-Authenticate": 'Basic realm="agents"'}
-    lockout.succeeded(agent_id)
+    if not auth or auth.type != "basic" or not auth.username:
+        return _unauthorised()
+    agent_id, source = auth.username[:12], request.remote_addr or "-"
+    throttle = services().sign_in_throttle
+    verdict = throttle.reserve(agent_id, source)
+    if not verdict.allowed:
+        return (jsonify(error="too many failed sign-ins from here; try again later", retry_after=verdict.retry_after), 429,
+                {"Retry-After": str(verdict.retry_after)})
+    agent = services().agents.get(agent_id) if agent_id.isdigit() else None
+    if not password_matches(agent, auth.password or ""):  # the same scrypt whether or not the agent exists
+        return _unauthorised()
+    throttle.succeeded(agent_id, source)
     g.agent = agent
     return None
+
+
+def _unauthorised():
+    return jsonify(error="agent id and password required"), 401, {"WWW-Authenticate": 'Basic realm="agents"'}
 
 
 @bp.errorhandler(StoreUnavailable)

@@ -19,8 +19,9 @@ from flask import (
     url_for,
 )
 
-from web.sessions import check_csrf, csrf_token, start_session
 from call_store.callbacks import Callback
+from web.sessions import check_csrf, csrf_token, start_session
+from workforce.model import password_matches
 from ivr.verification_flow import compose_message
 from call_store.waiting import Waiting, serving_order
 from routing.hours import next_opening
@@ -50,22 +51,23 @@ def page_context():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    error = None
+    error, status, headers = None, 200, {}
     if request.method == "POST":
-        agent_id = request.form.get("agent_id", "").strip()[:12]
-        lockout = services().agent_lockout
-        agent = services().agents.get(agent_id) if agent_id.isdigit() else None
-        if agent_id and lockout.locked(agent_id):
-            error = "Too many failed sign-ins. Try again later."
-        elif agent is not None and agent.password_matches(request.form.get("password", "")):
-            lockout.succeeded(agent_id)
-            start_session(SESSION_KEY, agent_id)
-            return redirect(url_for("console.live_page"))
+        agent_id, source = request.form.get("agent_id", "").strip()[:12], request.remote_addr or "-"
+        throttle = services().sign_in_throttle
+        verdict = throttle.reserve(agent_id, source)
+        if not verdict.allowed:
+            minutes = -(-verdict.retry_after // 60)
+            error = f"Too many failed sign-ins from here. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+            status, headers = 429, {"Retry-After": str(verdict.retry_after)}
         else:
-            if agent_id:
-                lockout.failed(agent_id)
-            error = "Agent number or password is wrong."
-    return render_template("console/sign_in.html", error=error), 401 if error else 200
+            agent = services().agents.get(agent_id) if agent_id.isdigit() else None
+            if password_matches(agent, request.form.get("password", "")):  # the same scrypt for a missing agent
+                throttle.succeeded(agent_id, source)
+                start_session(SESSION_KEY, agent_id)
+                return redirect(url_for("console.live_page"))
+            error, status = "Agent number or password is wrong.", 401
+    return render_template("console/sign_in.html", error=error), status, headers
 
 
 @bp.post("/sign-out")

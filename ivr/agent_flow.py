@@ -3,8 +3,8 @@ the caller the router picks for them (severity A first, then the longest wait,
 among the queues their skills cover), hearing first who is coming.
 
 An agent calling from a registered phone keys only their PIN; from any other
-number, their agent number and PIN. Wrong PINs count towards the same
-lock-out as the agent API. A signed-in agent's CallSid is kept in Redis, so
+number, their agent number and PIN. PIN tries are throttled like the agent
+API's (agents/lockout.py), the calling number standing for the source. A signed-in agent's CallSid is kept in Redis, so
 every later step checks it rather than trusting the URL alone.
 """
 from __future__ import annotations
@@ -14,11 +14,11 @@ from datetime import datetime
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from workforce.directory import AgentDirectory
-from workforce.lockout import Lockout
-from workforce.model import Agent
 from call_store.call_state import CallStore
 from prompts.catalogue import Catalogues, Prompts
+from workforce.directory import AgentDirectory
+from workforce.lockout import SignInThrottle
+from workforce.model import Agent, pin_matches
 from ivr.twiml import asked, question, say
 from call_store.waiting import Waiting, WaitingRoom, serving_order
 from runtime.metrics import QUEUE_WAIT_SECONDS
@@ -29,13 +29,14 @@ SESSION = "agent-call:"
 SESSION_TTL = 12 * 60 * 60
 POLL_SECONDS = 5
 LINE_LOCALE = "en-GB"  # before we know who is calling
+WITHHELD = "withheld"  # the source of every PIN try from a withheld number
 
 
 class AgentFlow:
-    def __init__(self, *, agents: AgentDirectory, lockout: Lockout, waiting: WaitingRoom, calls: CallStore,
+    def __init__(self, *, agents: AgentDirectory, throttle: SignInThrottle, waiting: WaitingRoom, calls: CallStore,
                  catalogues: Catalogues, clock: Callable[[], datetime], line_name: Callable[[str], str], redis_client):
         self._agents = agents
-        self._lockout = lockout
+        self._throttle = throttle
         self._waiting = waiting
         self._calls = calls
         self._catalogues = catalogues
@@ -58,25 +59,27 @@ class AgentFlow:
         prompts = self._catalogues(LINE_LOCALE)
         return self._pin_question(prompts, digits.strip("#")[:12], 1)
 
-    def pin(self, sid: str, agent_id: str, attempt: int, digits: str) -> VoiceResponse:
+    def pin(self, sid: str, agent_id: str, attempt: int, digits: str, caller_e164: str) -> VoiceResponse:
+        """A PIN try from `caller_e164`, counted (atomically) before it is checked; the same scrypt for an unknown agent."""
         prompts = self._catalogues(LINE_LOCALE)
-        known = agent_id.isdigit()
-        failures, agent, waiting = read_together(  # one round trip: the lock-out, the agent, who waits
-            self._redis, self._lockout.failures(agent_id), self._agents.reading(agent_id if known else "-"),
-            self._waiting.reading_everyone())
-        if self._lockout.too_many(failures):
-            return self._goodbye(prompts, "agent_locked")
-        if not digits.strip("#"):  # silence is not a wrong PIN
+        keyed = digits.strip("#")
+        if not keyed:  # silence is not a wrong PIN
             if attempt >= MAX_PIN_ATTEMPTS:
                 return self._goodbye(prompts, "goodbye")
             return self._pin_question(prompts, agent_id, attempt + 1, prompts.text("no_input"))
-        if known and agent is not None and agent.pin_matches(digits.strip("#")):
-            self._lockout.succeeded(agent_id)
+        source = caller_e164 or WITHHELD
+        known = agent_id.isdigit()
+        verdict, agent, waiting = read_together(  # one round trip: the try counted, the agent, who waits
+            self._redis, self._throttle.reserving(agent_id, source), self._agents.reading(agent_id if known else "-"),
+            self._waiting.reading_everyone())
+        if not verdict.allowed:
+            return self._goodbye(prompts, "agent_locked")
+        if pin_matches(agent if known else None, keyed):
+            self._throttle.succeeded(agent_id, source)
             with staged(self._redis) as pipe:
                 pipe.set(SESSION + sid, agent_id, ex=SESSION_TTL)
             return self._connect(agent, waiting, announce=True)
-        self._lockout.failed(agent_id)
-        if attempt >= MAX_PIN_ATTEMPTS or self._lockout.too_many(failures + 1):
+        if attempt >= MAX_PIN_ATTEMPTS:
             return self._goodbye(prompts, "agent_locked")
         return self._pin_question(prompts, agent_id, attempt + 1, prompts.text("agent_pin_wrong"))
 

@@ -40,7 +40,7 @@ def agent_id():
 @webhook
 def agent_pin():
     call = call_params()
-    return services().agent_flow.pin(call.sid, _agent(), attempt(), call.digits)
+    return services().agent_flow.pin(call.sid, _agent(), attempt(), call.digits, caller_e164(call.caller))
 
 
 @bp.post("/agent-next")

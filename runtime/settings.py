@@ -63,6 +63,7 @@ class Settings:
     code_org_window: int = 15 * 60
     code_limit_per_caller: int = 3
     code_caller_window: int = 60 * 60
+    trusted_proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -107,6 +108,7 @@ class Settings:
             code_org_window=int(get("CODE_ORG_WINDOW", 15 * 60)),
             code_limit_per_caller=int(get("CODE_LIMIT_PER_CALLER", 3)),
             code_caller_window=int(get("CODE_CALLER_WINDOW", 60 * 60)),
+            trusted_proxy_hops=int(get("TRUSTED_PROXY_HOPS", 0)),
         )
 
     @property

@@ -3,6 +3,7 @@ the admin API and are stored only as hashes (werkzeug's scrypt)."""
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import asdict, dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,6 +17,21 @@ PIN = re.compile(r"[0-9]{4,8}")
 LANGUAGE = re.compile(r"[a-z]{2}")
 MIN_PASSWORD = 10
 FIELDS = ("name", "pin", "password", "queues", "languages", "phones")
+
+
+# Checked when no agent has the id given, so a missing agent costs the same scrypt as a wrong
+# secret and answers in the same time: agent ids cannot be found by timing.
+UNKNOWN_AGENT_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+
+def password_matches(agent: "Agent | None", password: str) -> bool:
+    """The agent's password check, in the same time whether or not the agent exists."""
+    return check_password_hash(agent.password_hash if agent else UNKNOWN_AGENT_HASH, password) and agent is not None
+
+
+def pin_matches(agent: "Agent | None", pin: str) -> bool:
+    """The PIN check, in the same time whether or not the agent exists."""
+    return check_password_hash(agent.pin_hash if agent else UNKNOWN_AGENT_HASH, pin) and agent is not None
 
 
 class AgentError(FieldErrors):

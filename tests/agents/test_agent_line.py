@@ -71,15 +71,16 @@ def test_the_right_pin_signs_the_agent_in(client, anna):
     assert verbs[0].says() == ["Ingen uppringare väntar på dig. Tryck 1 för att vänta på nästa, eller lägg på."]
 
 
-def test_wrong_pins_are_retried_then_the_agent_is_locked_out(client, anna):
-    """Three wrong PINs end the call; after five failures even the right PIN is refused."""
-    verbs = post(client, "/ivr/agent-pin?agent=1001&attempt=1", Digits="0000")
+def test_wrong_pins_are_retried_then_the_number_trying_them_is_refused(client, anna):
+    """Three wrong PINs end the call; after five from one number, that number is refused even the right PIN."""
+    stranger = {"From": "+15005550006"}
+    verbs = post(client, "/ivr/agent-pin?agent=1001&attempt=1", Digits="0000", **stranger)
     assert verbs[0].says()[0] == "That is not right. Please try again."
-    verbs = post(client, "/ivr/agent-pin?agent=1001&attempt=3", Digits="0000")
+    verbs = post(client, "/ivr/agent-pin?agent=1001&attempt=3", Digits="0000", **stranger)
     assert names(verbs) == ["Say", "Hangup"]
     for _ in range(3):
-        post(client, "/ivr/agent-pin?agent=1001&attempt=1", Digits="0000")
-    verbs = post(client, "/ivr/agent-pin?agent=1001&attempt=1", Digits="4711")
+        post(client, "/ivr/agent-pin?agent=1001&attempt=1", Digits="0000", **stranger)
+    verbs = post(client, "/ivr/agent-pin?agent=1001&attempt=1", Digits="4711", **stranger)
     assert verbs[0].text == "Too many wrong attempts. Please try again later. Goodbye."
 
 
