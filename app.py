@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.countries_api import bp as countries_api_bp
     from admin.countries_api import notices_bp, what_if_bp
     from admin.pages import bp as admin_pages_bp
-    from web.sessions import SESSION_LIFETIME, PageSessions
+    from web.sessions import PageSessions, on_loopback, security_headers
     from agents.api import bp as agent_api_bp
     from agents.console import bp as console_bp
     from ivr.agent_views import bp as agent_line_bp
@@ -33,16 +33,14 @@ def create_app(config: dict | None = None) -> Flask:
     settings = config.pop("settings", None) or Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__, instance_path=os.path.abspath(settings.instance_dir), template_folder="templates", static_folder="static")
-    app.config.update(
-        SECRET_KEY=settings.secret_key or development_token(settings.dev_secret_key_file),
-        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
-        SESSION_COOKIE_SECURE=bool(settings.public_base_url and settings.public_base_url.startswith("https://")),
-    )
+    app.config.update(SECRET_KEY=settings.secret_key or development_token(settings.dev_secret_key_file))
     if settings.trusted_proxy_hops:  # the client's address as the load balancer saw it, for sign-in throttling
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)
-    app.session_interface = PageSessions(("/admin", "/console"))
     services = build_services(settings, config)
     app.extensions[EXTENSION] = services
+    secure = not on_loopback(settings.host, settings.public_base_url)
+    app.session_interface = services.page_sessions = PageSessions(services.redis, services.clock, secure=secure)
+    app.after_request(security_headers(secure))
     app.register_blueprint(ivr_bp)
     app.register_blueprint(agent_line_bp)
     app.register_blueprint(health_bp)

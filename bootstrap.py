@@ -13,6 +13,7 @@ from flask import current_app
 from twilio.request_validator import RequestValidator
 
 from admin.tokens import AdminTokens
+from web.sessions import PageSessions
 from workforce.directory import AgentDirectory
 from workforce.lockout import SignInThrottle
 from countries.store import TableStore
@@ -63,6 +64,7 @@ class Services:
     agents: AgentDirectory
     sign_in_throttle: SignInThrottle
     redis_embedded: bool = False
+    page_sessions: "PageSessions | None" = None  # the admin pages' and console's sessions, set where the app is made
 
 
 def build_services(settings: Settings, overrides: dict) -> Services:

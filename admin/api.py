@@ -81,11 +81,14 @@ def get_agent(agent_id: str):
 @bp.put("/agents/<agent_id>")
 def put_agent(agent_id: str):
     """Create or replace; on a replacement, leaving out pin or password keeps the old one."""
+    previous = services().agents.get(agent_id)
     try:
-        agent = parse_agent(agent_id, request.get_json(silent=True), services().agents.get(agent_id))
+        agent = parse_agent(agent_id, request.get_json(silent=True), previous)
     except AgentError as error:
         return jsonify(errors=error.errors), 400
     created = services().agents.put(agent)
+    if previous is not None and previous.password_hash != agent.password_hash:
+        services().page_sessions.end_all("/console", agent_id)  # a new password signs the old sessions out
     return jsonify(agent.public()), 201 if created else 200
 
 

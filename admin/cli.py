@@ -49,8 +49,10 @@ def add_admin(name: str) -> None:
 @admins.cli.command("revoke")
 @click.argument("name")
 def revoke_admin(name: str) -> None:
-    """Revoke every token of NAME."""
-    click.echo(f"revoked {services().admin_tokens.revoke(name)} token(s) of {name}")
+    """Revoke every token of NAME and end every admin page session NAME has."""
+    tokens = services().admin_tokens.revoke(name)
+    sessions = services().page_sessions.end_all("/admin", name)
+    click.echo(f"revoked {tokens} token(s) of {name}; ended {sessions} page session(s)")
 
 
 @admins.cli.command("list")

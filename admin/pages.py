@@ -6,13 +6,14 @@ uses, so the rules, the versions and the history are the same.
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from admin.entry_form import field_errors, from_form, to_form
 from web.sessions import (
     ADMIN_KEY,
     check_csrf,
     csrf_token,
+    end_session,
     signed_in_admin,
     start_session,
 )
@@ -53,7 +54,7 @@ def sign_in_page():
 
 @bp.post("/sign-out")
 def sign_out():
-    session.clear()
+    end_session()
     return redirect(url_for("admin_pages.sign_in_page"))
 
 
@@ -65,6 +66,16 @@ def overview():
     return render_template("admin/overview.html", version=version, lines=[describe_line(line, now) for line in table.lines],
                            emergencies={line_id for line_id, entry in document["lines"].items() if entry.get("emergency")},
                            notices=document.get("notices", []))
+
+
+@bp.get("/lines/new")
+def new_line():
+    """The overview's "add a line" form: to the new entry's edit form (no script, so the CSP needs no inline code)."""
+    line_id = request.args.get("id", "").strip().upper()[:16]
+    if not line_id.isalnum():
+        flash("Give the new line an id of letters and digits, e.g. NO.")
+        return redirect(url_for("admin_pages.overview"))
+    return redirect(url_for("admin_pages.edit_line", line_id=line_id, new=1))
 
 
 @bp.route("/lines/<line_id>", methods=["GET", "POST"])

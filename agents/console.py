@@ -20,7 +20,7 @@ from flask import (
 )
 
 from call_store.callbacks import Callback
-from web.sessions import check_csrf, csrf_token, start_session
+from web.sessions import AGENT_KEY, check_csrf, csrf_token, end_session, start_session
 from workforce.model import password_matches
 from ivr.verification_flow import compose_message
 from call_store.waiting import Waiting, serving_order
@@ -31,7 +31,7 @@ from verification.audit import mask_destination
 from verification.service import destinations
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-SESSION_KEY = "agent"
+SESSION_KEY = AGENT_KEY
 
 
 @bp.before_request
@@ -72,7 +72,7 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
-    session.clear()
+    end_session()
     return redirect(url_for("console.sign_in"))
 
 

@@ -64,6 +64,7 @@ class Settings:
     code_limit_per_caller: int = 3
     code_caller_window: int = 60 * 60
     trusted_proxy_hops: int = 0
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -109,6 +110,7 @@ class Settings:
             code_limit_per_caller=int(get("CODE_LIMIT_PER_CALLER", 3)),
             code_caller_window=int(get("CODE_CALLER_WINDOW", 60 * 60)),
             trusted_proxy_hops=int(get("TRUSTED_PROXY_HOPS", 0)),
+            metrics_token=get("METRICS_TOKEN", None),
         )
 
     @property

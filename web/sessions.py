@@ -1,21 +1,43 @@
-"""Sessions and CSRF for the admin pages and the agent console.
+"""Sessions, CSRF and security headers for the pages people sign in to: the admin pages and the agent console.
 
-An admin signs in with their API token once; the session cookie (signed with
-SECRET_KEY, HttpOnly, SameSite=Lax, expiring) carries their name. Every form
-carries a per-session CSRF token that each POST must echo.
+Sessions live in Redis, not in the cookie: the cookie carries only a random id
+(Redis keeps its SHA-256, so a copy of Redis holds no usable cookie). So a
+session ends when its holder signs out, when `admins revoke` revokes its admin,
+and at an absolute lifetime counted from sign-in that use does not extend.
+The admin pages and the console have cookies of their own (each scoped to its
+path), HttpOnly, SameSite=Lax, and Secure unless the router runs on a developer's
+loopback address. Every form carries a per-session CSRF token that each POST must echo.
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from ipaddress import ip_address
+from urllib.parse import urlsplit
 
+import redis
 from flask import abort, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
 
-SESSION_LIFETIME = timedelta(hours=8)
+from runtime.redis_connection import redis_errors
+
+SESSION_LIFETIME = timedelta(hours=8)  # from sign-in, whatever happens meanwhile
+ANONYMOUS_LIFETIME = timedelta(minutes=15)  # a sign-in form's CSRF token, before anyone has signed in
 CSRF_FIELD = "csrf_token"
 ADMIN_KEY = "admin"
+AGENT_KEY = "agent"
+RECORD = "page-session:"  # + the id's digest: the session's data, who holds it, when it began
+HELD_BY = "page-sessions-of:"  # + area and holder: the digests of their sessions
+AREAS = {"/admin": ("admin_session", ADMIN_KEY), "/console": ("console_session", AGENT_KEY)}
+
+# What every page may load: its own scripts, styles and images, nothing inline, never in a frame.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def csrf_token() -> str:
@@ -34,25 +56,139 @@ def check_csrf() -> None:
 
 
 def start_session(key: str, name: str) -> None:
-    """A fresh session (nothing carried over from before sign-in) holding who signed in under `key`."""
+    """A fresh session under a new id (nothing carried over from before sign-in) holding who signed in under `key`."""
     session.clear()
-    session.permanent = True
+    session.renew = True
     session[key] = name
     csrf_token()
+
+
+def end_session() -> None:
+    """Sign-out: the session is deleted from Redis and its cookie cleared."""
+    session.clear()
+    session.ended = True
 
 
 def signed_in_admin() -> str | None:
     return session.get(ADMIN_KEY)
 
 
-class PageSessions(SecureCookieSessionInterface):
-    """Session cookies for the pages people sign in to; none for webhooks and APIs, which never
-    use one, so they skip building a signer and reading a cookie on every request."""
+def on_loopback(host: str, public_base_url: str | None) -> bool:
+    """A developer's machine: listening on a loopback address, and no public address (or a loopback one) in front."""
+    where = urlsplit(public_base_url).hostname if public_base_url else host
+    if where == "localhost":
+        return True
+    try:
+        return ip_address(where or "").is_loopback
+    except ValueError:
+        return False
 
-    def __init__(self, prefixes: tuple[str, ...]):
-        self._prefixes = prefixes
+
+class PageSession(CallbackDict, SessionMixin):
+    """A server-side session: its data, the cookie's id, and when it began."""
+
+    def __init__(self, initial: dict | None = None, sid: str = "", started: float = 0.0, area: str = ""):
+        def changed(self):
+            self.modified = True
+        super().__init__(initial, changed)
+        self.sid, self.started, self.area = sid, started, area
+        self.modified = self.renew = self.ended = False
+
+
+class PageSessions(SessionInterface):
+    """Sessions for /admin and /console (none for webhooks and APIs, which never use one, so they read no cookie)."""
+
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], secure: bool,
+                 lifetime: timedelta = SESSION_LIFETIME):
+        self._redis = client
+        self._clock = clock
+        self._secure = secure
+        self._lifetime = lifetime
 
     def open_session(self, app, request):
-        if not request.path.startswith(self._prefixes) or request.path.startswith("/admin/api/"):
+        area = _area(request.path)
+        if area is None:
             return self.make_null_session(app)
-        return super().open_session(app, request)
+        cookie = request.cookies.get(AREAS[area][0], "")
+        if cookie:
+            with redis_errors():
+                raw = self._redis.get(RECORD + _digest(cookie))
+            stored = json.loads(raw) if raw else None
+            lifetime = (self._lifetime if stored and stored["holder"] else ANONYMOUS_LIFETIME).total_seconds()
+            if stored and stored["started"] + lifetime > self._clock().timestamp():
+                return PageSession(stored["data"], sid=cookie, started=stored["started"], area=area)
+        return PageSession(area=area)
+
+    def save_session(self, app, session, response):
+        if not isinstance(session, PageSession):
+            return
+        name = AREAS[session.area][0]
+        if session.ended:
+            self._delete(session)
+            response.delete_cookie(name, path=session.area, secure=self._secure, httponly=True, samesite="Lax")
+            return
+        if not session.modified or (not session and not session.sid):
+            return  # unchanged: nothing written, and the expiry stays where it was (no sliding)
+        now = self._clock().timestamp()
+        if session.renew or not session.sid:
+            self._delete(session)
+            session.sid, session.started = secrets.token_urlsafe(32), now
+        holder = session.get(AREAS[session.area][1])
+        ends = session.started + (self._lifetime if holder else ANONYMOUS_LIFETIME).total_seconds()
+        if ends <= now:
+            return
+        key = RECORD + _digest(session.sid)
+        record = json.dumps({"data": dict(session), "started": session.started, "holder": holder or ""})
+        with redis_errors():
+            pipe = self._redis.pipeline()
+            pipe.set(key, record, ex=max(1, int(ends - now)))
+            if holder:
+                pipe.sadd(f"{HELD_BY}{session.area}:{holder}", key).expire(f"{HELD_BY}{session.area}:{holder}",
+                                                                            int(self._lifetime.total_seconds()))
+            pipe.execute()
+        response.set_cookie(name, session.sid, max_age=max(1, int(ends - now)), path=session.area, secure=self._secure, httponly=True,
+                            samesite="Lax")
+
+    def end_all(self, area: str, holder: str) -> int:
+        """End every session `holder` has in `area` ("/admin" or "/console"): on revocation. How many were live."""
+        index = f"{HELD_BY}{area}:{holder}"
+        with redis_errors():
+            keys = list(self._redis.smembers(index))
+            ended = self._redis.delete(*keys) if keys else 0
+            self._redis.delete(index)
+        return ended
+
+    def _delete(self, session: PageSession) -> None:
+        if session.sid:
+            with redis_errors():
+                self._redis.delete(RECORD + _digest(session.sid))
+
+
+def security_headers(secure: bool) -> Callable:
+    """An after_request: the headers the trusted sites send, on every page, signed-in or public."""
+    def add(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            headers.setdefault("X-Frame-Options", "DENY")
+        if _area(request.path) is not None:
+            headers.setdefault("Referrer-Policy", "no-referrer")
+            headers.setdefault("Cache-Control", "no-store")
+        else:
+            headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+    return add
+
+
+def _area(path: str) -> str | None:
+    for prefix in AREAS:
+        if (path == prefix or path.startswith(prefix + "/")) and not path.startswith("/admin/api/"):
+            return prefix
+    return None
+
+
+def _digest(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()

@@ -62,7 +62,7 @@ AXE_SCRIPT = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min
 
 def axe_violations(page) -> list[dict]:
     """axe-core's WCAG 2.x A/AA rules run on the page as it stands; each violation with the nodes it names."""
-    page.add_script_tag(content=AXE_SCRIPT)
+    page.evaluate(AXE_SCRIPT + "\n;0")  # run through the browser's debugger protocol: the pages' CSP forbids inline scripts
     result = page.evaluate(
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
     )

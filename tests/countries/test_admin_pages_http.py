@@ -39,7 +39,7 @@ def test_a_form_posted_without_the_csrf_token_is_refused(client):
 def test_the_session_cookie_is_http_only_and_same_site(client):
     """The cookie cannot be read by scripts nor sent by other sites' forms."""
     client.get("/admin/sign-in")
-    cookie = client.get_cookie("session")
+    cookie = client.get_cookie("admin_session", path="/admin")
     assert cookie.http_only and cookie.same_site == "Lax"
 
 
@@ -53,3 +53,10 @@ def test_an_edit_from_a_stale_form_is_refused_with_an_explanation(client):
     assert client.post("/admin/lines/SE", data=form).status_code == 302
     stale = client.post("/admin/lines/SE", data={**form, "name": "Sverige"})
     assert stale.status_code == 400 and "Someone else changed the table" in stale.get_data(as_text=True)
+
+
+def test_adding_a_line_from_the_overview_needs_no_script(client):
+    """The overview's form (no inline script: the CSP forbids it) leads to the new entry's form."""
+    signed_in(client)
+    response = client.get("/admin/lines/new?id=no")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/lines/NO?new=1")
