@@ -2,6 +2,7 @@
 and how one scripted answer to a <Gather> is written."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 DTMF_KEYS = "0123456789*#"
@@ -57,3 +58,31 @@ def parse_answer(text: str | None) -> Answer:
     if set(text) <= set(DTMF_KEYS):
         return Answer("dtmf", text)
     raise ValueError(f"{text!r} is not an answer: use keys 0-9 * #, say:<words>, or nothing for silence")
+
+
+CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+
+
+class DeliveredCode:
+    """A scripted answer keyed when its <Gather> comes: the newest six-digit code that
+    reached the caller's contact since the call began (read through `newest`, which
+    returns the texts of the messages delivered so far, newest first), plus `suffix`."""
+
+    def __init__(self, newest, suffix: str = ""):
+        self._newest = newest
+        self._suffix = suffix
+        self._seen: list[str] | None = None
+
+    def start(self) -> None:
+        """Remember what was delivered before the call, so that an old code is never keyed."""
+        self._seen = list(self._newest())
+
+    def __call__(self, gather: Event) -> Answer:
+        before = self._seen or []
+        for text in self._newest():
+            if text in before:
+                break
+            found = CODE.search(text)
+            if found:
+                return Answer("dtmf", found.group(1) + self._suffix)
+        return SILENCE  # no code came: the caller has nothing to key

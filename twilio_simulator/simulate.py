@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+import urllib.request
+from email import message_from_bytes, policy
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
+from twilio_simulator.call_transcript import DeliveredCode
 from twilio_simulator.twilio_player import CallPlayer, Event, http_transport, parse_answer
 from runtime.settings import Settings
 
@@ -40,8 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # Behind a tunnel the router checks signatures against PUBLIC_BASE_URL, so call through it.
     url = args.url or settings.public_base_url or f"http://127.0.0.1:{settings.port}"
-    answers = [key.strip() for key in args.keys.split(",")] if args.keys is not None else _Prompter(sys.stdin)
+    inbox = None
     try:
+        if args.code_from.startswith("smtp:"):
+            inbox = SmtpCatcher(args.code_from.removeprefix("smtp:"))
+            newest = inbox.newest
+        else:
+            newest = _outbox_reader(url, args.admin_token or settings.admin_token
+                                    or _development_token(settings.dev_admin_token_file))
+        answers = _answers(args.keys, newest) if args.keys is not None else _Prompter(sys.stdin)
         player = CallPlayer(
             transport=http_transport(),
             auth_token=token,
@@ -50,14 +61,98 @@ def main(argv: list[str] | None = None) -> int:
             from_=args.from_,
             answers=answers,
             hold_cycles=args.hold_cycles,
+            stay=args.stay is not None,
             on_event=_show,
         )
     except ValueError as exc:
         parser.error(str(exc))
-    transcript = player.play()
+    for item in answers if isinstance(answers, list) else ():
+        if isinstance(item, DeliveredCode):
+            item.start()
+    try:
+        transcript = player.play()
+        if args.stay is not None and player.leg is not None and not player.leg.ended:
+            print(f"— the caller is waiting in queue {transcript.queue}; Ctrl-C hangs up", flush=True)
+            _keep_waiting(player, args.stay)
+    finally:
+        if inbox is not None:
+            inbox.stop()
     queue = transcript.queue or "(chosen by the TaskRouter workflow)"
     print("— " + ENDINGS[transcript.outcome].format(queue=queue))
     return 1 if transcript.outcome == "error" or transcript.errors else 0
+
+
+def _keep_waiting(player: CallPlayer, seconds: float) -> None:
+    """Real time from here: Twilio requests the waitUrl each time it ends, until the caller hangs up."""
+    board, leg = player.switchboard, player.leg
+    deadline = board.now + seconds
+    try:
+        while not leg.ended:
+            due = min(board.engine.next_due(), deadline)
+            if due == float("inf"):  # endless hold music: nothing happens until Ctrl-C
+                time.sleep(3600)
+                continue
+            time.sleep(max(0.0, due - board.now))
+            if due >= deadline:
+                break
+            board.engine.step()
+    except KeyboardInterrupt:
+        print()
+    if not leg.ended:
+        board.hang_up(leg)
+
+
+def _answers(keys: str, newest: Callable[[], list[str]]) -> list:
+    """--keys items; `code` (or `code#`) keys the newest code delivered since the call began."""
+    answers = []
+    for item in (key.strip() for key in keys.split(",")):
+        if item.startswith("code"):
+            if item.removeprefix("code") not in ("", "#"):
+                raise ValueError(f"{item!r}: write code or code#")
+            answers.append(DeliveredCode(newest, item.removeprefix("code")))
+        else:
+            answers.append(item)
+    return answers
+
+
+def _outbox_reader(url: str, admin_token: str) -> Callable[[], list[str]]:
+    """Texts of the router's development outbox, newest first (GET /admin/api/outbox)."""
+
+    def newest() -> list[str]:
+        if not admin_token:
+            raise SystemExit("no admin token to read the outbox: set ADMIN_TOKEN or start the router once")
+        request = urllib.request.Request(url.rstrip("/") + "/admin/api/outbox",
+                                         headers={"Authorization": f"Bearer {admin_token}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return [message["body"] for message in json.load(response)["messages"]]
+
+    return newest
+
+
+class SmtpCatcher:
+    """An SMTP server of the simulator's own (point SMTP_HOST/SMTP_PORT at it) keeping what arrives."""
+
+    def __init__(self, address: str):
+        from aiosmtpd.controller import Controller
+
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"--code-from smtp:HOST:PORT, got smtp:{address}")
+        self._texts: list[str] = []
+        self._controller = Controller(self, hostname=host, port=int(port))
+        self._controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        body = message.get_body(("plain",))
+        self._texts.insert(0, body.get_content() if body is not None else "")
+        return "250 OK"
+
+    def newest(self) -> list[str]:
+        return list(self._texts)
+
+    def stop(self) -> None:
+        self._controller.stop()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,12 +166,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--keys",
-        help="answers to the menus in order, comma-separated: 2,1 or say:billing; an empty item is silence."
-        " Without --keys you are asked at each menu.",
+        help="answers to the menus in order, comma-separated: 2,1 or say:billing; an empty item is silence;"
+        " code keys the code just sent. Without --keys you are asked at each menu.",
     )
     parser.add_argument("--url", help="the router's base URL (default: PUBLIC_BASE_URL, else http://127.0.0.1:$PORT)")
     parser.add_argument("--token", help="auth token to sign with (default: TWILIO_AUTH_TOKEN, else the dev token file)")
-    parser.add_argument("--hold-cycles", type=int, default=1, help="how many times to play the queue's hold document")
+    parser.add_argument("--hold-cycles", type=int, default=1,
+                        help="passes of the queue's hold document the caller listens to before hanging up")
+    parser.add_argument("--stay", nargs="?", type=float, const=float("inf"), default=None, metavar="SECONDS",
+                        help="the caller stays in the queue, hold passes in real time, until Ctrl-C"
+                        " (or for SECONDS), then hangs up")
+    parser.add_argument("--code-from", default="outbox", metavar="outbox|smtp:HOST:PORT",
+                        help="where the answer `code` in --keys reads the code sent: the router's outbox (default),"
+                        " or an SMTP server the simulator runs (set the router's SMTP_HOST/SMTP_PORT to it)")
+    parser.add_argument("--admin-token", help="bearer token to read the outbox (default: ADMIN_TOKEN, else the dev file)")
     return parser
 
 
@@ -144,6 +247,10 @@ def describe(event: Event) -> str | None:
             return f"← left queue {event.text}"
         case "dial":
             return f"☎ dialling {event.text}"
+        case "connected":
+            return f"☎ connected to {event.text}"
+        case "conference":
+            return f"☎ conference: {event.text}"
         case "hangup":
             return f"📴 {event.text}"
         case "error":

@@ -1,8 +1,10 @@
-"""A stand-in for Twilio Voice: places one inbound call against our webhooks.
+"""A stand-in for Twilio Voice: places calls against our webhooks.
 
 It sends what Twilio sends (standard parameters, X-Twilio-Signature) and plays
 the answers with Twilio's semantics (`twilio_simulator.twiml_verbs`), so developers without a
-Twilio account and our integration tests exercise the same contract.
+Twilio account and our integration tests exercise the same contract. A
+`Switchboard` holds every leg, queue and conference of one account; a
+`CallPlayer` is one inbound call on it.
 """
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from urllib.parse import urlencode, urlsplit
 import phonenumbers
 from twilio.request_validator import RequestValidator
 
-from twilio_simulator.call_transcript import SILENCE, Answer, Event, Transcript, parse_answer
-from twilio_simulator.twiml_verbs import Interpreter, ProtocolError
+from twilio_simulator.call_transcript import Event, Transcript, parse_answer
+from twilio_simulator.twiml_verbs import CALL, Engine, Leg, Party, ProtocolError
 
-__all__ = ["CallPlayer", "Event", "Transcript", "parse_answer", "http_transport", "flask_transport"]
+__all__ = ["CallPlayer", "Switchboard", "Party", "Leg", "Event", "Transcript", "parse_answer", "http_transport",
+           "flask_transport"]
 
 # post(url, params, headers) -> (status, content_type, body); GET requests add method="GET".
 Transport = Callable[..., tuple[int, str, str]]
@@ -30,107 +33,95 @@ CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 USER_AGENT = "TwilioProxy/1.1"  # what Twilio's webhook requests identify as
 
 
-class CallPlayer:
-    """One caller, one dialled number, a script of answers; `play()` places the call."""
+class Switchboard:
+    """Twilio for one account, as far as our webhooks can tell: every leg it plays, its queues
+    and conferences, and the virtual clock (`run`, `advance`) that moves them.
 
-    def __init__(
-        self,
-        *,
-        transport: Transport,
-        auth_token: str,
-        base_url: str,
-        to: str,
-        from_: str,
-        call_sid: str | None = None,
-        answers: Answers = (),
-        hold_cycles: int = 1,
-        max_requests: int = 60,
-        voice_path: str = "/ivr/voice",
-        status_path: str = "/ivr/status",
-        extra_params: dict[str, str] | None = None,
-        on_event: Callable[[Event], None] | None = None,
-    ):
+    Calls placed on one switchboard meet each other: a caller waiting in a queue is the one
+    an agent's `<Dial><Queue>` connects to.
+    """
+
+    def __init__(self, *, transport: Transport, auth_token: str, base_url: str, max_requests: int = 60,
+                 account_sid: str | None = None, on_event: Callable[[Leg, Event], None] | None = None):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
             raise ValueError(f"base_url must look like http://127.0.0.1:5000, got {base_url!r}")
         if not auth_token:
             raise ValueError("auth_token is empty: Twilio always signs its requests")
+        if max_requests < 1:
+            raise ValueError("max_requests must be at least 1")
+        self._transport = transport
+        self._validator = RequestValidator(auth_token)
+        self.site = base_url.rstrip("/")
+        self.log: list[tuple[str, str, dict]] = []  # (method, url, params) of every request, in order
+        self.engine = Engine(self._request, account_sid=account_sid or "AC" + secrets.token_hex(16),
+                             max_requests=max_requests, on_event=on_event)
+
+    @property
+    def now(self) -> float:
+        return self.engine.now
+
+    def url(self, path: str) -> str:
+        return path if "://" in path else self.site + path
+
+    def inbound(self, *, to: str, from_: str, party: Party, call_sid: str | None = None,
+                voice_path: str = "/ivr/voice", status_path: str | None = "/ivr/status",
+                extra_params: dict[str, str] | None = None) -> Leg:
+        """A call comes in to `to`: Twilio posts the number's voice webhook, ringing, and plays the answer."""
         if not E164.fullmatch(to):
             raise ValueError(f"to must be an E.164 number such as +46201605899, got {to!r}")
         if not from_:
             raise ValueError("from_ is empty: use the caller's number, or 'anonymous'")
         if call_sid is not None and not CALL_SID.fullmatch(call_sid):
             raise ValueError(f"call_sid must be 'CA' and 32 lowercase hex digits, got {call_sid!r}")
-        if not voice_path.startswith("/") or not status_path.startswith("/"):
+        if not voice_path.startswith("/") or (status_path is not None and not status_path.startswith("/")):
             raise ValueError("voice_path and status_path start with '/'")
-        if hold_cycles < 0 or max_requests < 1:
-            raise ValueError("hold_cycles must be at least 0 and max_requests at least 1")
-        if isinstance(answers, str):
-            raise ValueError("answers is a list of answers, not one string: use [\"2\", \"1\"]")
         if not all(isinstance(key, str) and isinstance(value, str) for key, value in (extra_params or {}).items()):
             raise ValueError("extra_params maps strings to strings, as Twilio's form parameters do")
-        self._transport = transport
-        self._validator = RequestValidator(auth_token)
-        self._site = base_url.rstrip("/")
-        # Parsed now, so that a bad script fails before the call instead of halfway through it.
-        self._answers = answers if callable(answers) else [parse_answer(answer) for answer in answers]
-        self._hold_cycles, self._max_requests = hold_cycles, max_requests
-        self._voice_path, self._status_path = voice_path, status_path
-        self._extra_params = dict(extra_params or {})
-        self._on_event = on_event
-        self.call_sid = call_sid or "CA" + secrets.token_hex(16)
-        self._caller = _caller_params("AC" + secrets.token_hex(16), self.call_sid, to, from_)
+        params = {**_caller_params(to, from_), **(extra_params or {})}
+        leg = self.engine.new_leg(params, party, sid=call_sid,
+                                  status_callback=self.url(status_path) if status_path else None)
+        leg.status = "ringing"
+        engine = self.engine
 
-    def play(self) -> Transcript:
-        """Place the call, play it to its end, then post the status callback."""
-        self._transcript = Transcript()
-        self._script = None if callable(self._answers) else iter(self._answers)
-        self._forbidden = False  # after a 403 the server would reject the status callback too
-        interpreter = Interpreter(self._fetch_twiml, self._answer, self._record, self._hold_cycles)
-        self._transcript.outcome, self._transcript.queue = interpreter.run(self._site + self._voice_path)
-        self._transcript.duration = max(1, interpreter.seconds)
-        if not self._forbidden:
-            self._post_status()
-        return self._transcript
+        def ring():
+            doc = engine.fetch(leg, self.url(voice_path), "POST", {}, CALL)
+            if doc is not None:
+                engine.answer(leg)
+                engine.play_from(leg, doc)
 
-    def _record(self, event: Event) -> None:
-        self._transcript.events.append(event)
-        if self._on_event:
-            self._on_event(event)
+        engine.at(engine.now, ring, leg)
+        return leg
 
-    def _answer(self, gather: Event) -> Answer:
-        if self._script is None:
-            return parse_answer(self._answers(gather))
-        return next(self._script, SILENCE)  # a finished script is a caller who stays silent
+    def run(self) -> None:
+        """Play until nothing more happens by itself (staying callers keep waiting)."""
+        self.engine.run()
 
-    def _fetch_twiml(self, url: str, method: str, params: dict) -> tuple[int, str, str]:
-        if len(self._transcript.requests) >= self._max_requests:
-            raise ProtocolError(f"loop: {self._max_requests} requests and the call has not ended (max_requests)")
-        call_status = "in-progress" if self._transcript.requests else "ringing"
-        status, content_type, body = self._request(url, method, params, call_status)
-        self._forbidden = self._forbidden or status == 403
-        self._transcript.last_twiml = body
-        return status, content_type, body
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` of call time pass."""
+        self.engine.run(until=self.engine.now + seconds)
 
-    def _post_status(self) -> None:
-        url = self._site + self._status_path
-        try:
-            status, _, _ = self._request(url, "POST", {"CallDuration": str(self._transcript.duration)}, "completed")
-        except ProtocolError as exc:
-            self._record(Event("error", str(exc)))
-            return
-        if not 200 <= status < 300:
-            self._record(Event("error", f"status callback {url} answered HTTP {status}"))
+    def run_until(self, done: Callable[[], bool]) -> None:
+        """Play event by event until `done()` is true or nothing is left to happen."""
+        while not done() and self.engine.step():
+            pass
 
-    def _request(self, url: str, method: str, params: dict, call_status: str) -> tuple[int, str, str]:
+    def hang_up(self, leg: Leg, why: str = "the caller hangs up") -> None:
+        self.engine.finish(leg, "completed", why)
+        self.engine.run(until=self.engine.now)
+
+    def _request(self, leg: Leg | None, url: str, method: str, params: dict, call_status: str | None):
         """Send one signed webhook request as Twilio does: a POST form, or a GET with a query."""
-        params = {**self._caller, "CallStatus": call_status, **params, **self._extra_params}
+        if leg is not None:
+            params = {**leg.params, "CallStatus": call_status, **params}
         body = params
         if method == "GET":
             url += ("&" if "?" in url else "?") + urlencode(params)
             body = {}
         headers = {"X-Twilio-Signature": self._validator.compute_signature(url, body), "User-Agent": USER_AGENT}
-        self._transcript.requests.append((url, params))
+        self.log.append((method, url, params))
+        if leg is not None:
+            leg.transcript.requests.append((url, params))
         try:
             if method == "GET":
                 status, content_type, text = self._transport(url, body, headers, method="GET")
@@ -138,16 +129,91 @@ class CallPlayer:
                 status, content_type, text = self._transport(url, body, headers)
         except OSError as exc:
             raise ProtocolError(f"{method} {url} failed: {exc}") from exc
-        self._record(Event("request", url, {"method": method, "status": status}))
+        if leg is not None:
+            self.engine.record(leg, Event("request", url, {"method": method, "status": status}))
         return status, content_type, text
 
 
-def _caller_params(account_sid: str, call_sid: str, to: str, from_: str) -> dict[str, str]:
-    """The parameters Twilio sends with every request of an inbound call."""
+class CallPlayer:
+    """One caller, one dialled number, a script of answers; `play()` places the call.
+
+    Without `stay`, the caller hangs up after `hold_cycles` passes of the queue's waitUrl
+    (Twilio then posts the Enqueue action with QueueResult=hangup, and the status callback).
+    With `stay`, they are still waiting when `play()` returns, after that many passes: the
+    switchboard keeps them, for an agent's call on the same switchboard to reach.
+    """
+
+    def __init__(
+        self,
+        *,
+        transport: Transport | None = None,
+        auth_token: str | None = None,
+        base_url: str | None = None,
+        to: str,
+        from_: str,
+        call_sid: str | None = None,
+        answers: Answers = (),
+        hold_cycles: int = 1,
+        stay: bool = False,
+        max_requests: int = 60,
+        voice_path: str = "/ivr/voice",
+        status_path: str = "/ivr/status",
+        extra_params: dict[str, str] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        switchboard: Switchboard | None = None,
+        talk_seconds: float | None = 60,
+    ):
+        if hold_cycles < 0:
+            raise ValueError("hold_cycles must be at least 0")
+        if isinstance(answers, str):
+            raise ValueError("answers is a list of answers, not one string: use [\"2\", \"1\"]")
+        if switchboard is None:
+            if transport is None or base_url is None:
+                raise ValueError("give a transport and base_url, or a switchboard")
+            switchboard = Switchboard(transport=transport, auth_token=auth_token or "", base_url=base_url,
+                                      max_requests=max_requests)
+        self.switchboard = switchboard
+        # Parsed now, so that a bad script fails before the call instead of halfway through it.
+        script = answers if callable(answers) else [
+            item if callable(item) else parse_answer(item) for item in answers]
+        self._party = Party(answers=script, hold_cycles=None if stay else hold_cycles, talk_seconds=talk_seconds)
+        self._hold_cycles, self._stay = hold_cycles, stay
+        self._call = dict(to=to, from_=from_, call_sid=call_sid, voice_path=voice_path, status_path=status_path,
+                          extra_params=extra_params)
+        self._on_event = on_event
+        if call_sid is not None and not CALL_SID.fullmatch(call_sid):
+            raise ValueError(f"call_sid must be 'CA' and 32 lowercase hex digits, got {call_sid!r}")
+        if not E164.fullmatch(to):
+            raise ValueError(f"to must be an E.164 number such as +46201605899, got {to!r}")
+        self.leg: Leg | None = None
+
+    @property
+    def call_sid(self) -> str | None:
+        return self.leg.sid if self.leg else self._call["call_sid"]
+
+    def play(self) -> Transcript:
+        """Place the call and play it to its end (or, with `stay`, until it waits in its queue)."""
+        board = self.switchboard
+        if self._on_event is not None:
+            previous = board.engine._on_event
+            board.engine._on_event = lambda leg, event: (
+                self._on_event(event) if leg is self.leg else previous and previous(leg, event))
+        self.leg = leg = board.inbound(party=self._party, **self._call)
+        if self._stay:
+            board.run_until(lambda: leg.ended or (leg.place == "queue" and leg.passes >= self._hold_cycles)
+                            or (leg.place not in ("queue", "playing", "new", "ringing")))
+        else:
+            board.run_until(lambda: leg.ended)
+        transcript = leg.transcript
+        if not transcript.duration:
+            answered = leg.answered_at if leg.answered_at is not None else 0
+            transcript.duration = max(1, round(leg.clock - answered))
+        return transcript
+
+
+def _caller_params(to: str, from_: str) -> dict[str, str]:
+    """The parameters Twilio sends with every request of an inbound call (beside AccountSid and CallSid)."""
     params = {
-        "AccountSid": account_sid,
-        "ApiVersion": "2010-04-01",
-        "CallSid": call_sid,
         "Direction": "inbound",
         "From": from_,
         "To": to,

@@ -21,7 +21,7 @@ def admin_put(base: str, path: str, body: dict) -> None:
 
 def place_call(base: str, answers: list[str], hold_cycles: int = 1):
     return CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=base, to="+448000326417",
-                      from_="+447911999888", answers=answers, hold_cycles=hold_cycles, status_path="/ivr/not-yet").play()
+                      from_="+447911999888", answers=answers, hold_cycles=hold_cycles, stay=True).play()
 
 
 def sign_in(page, base: str) -> None:

@@ -71,7 +71,8 @@ def test_a_registered_caller_to_the_technical_queue(counted_app, register):
     register("100200", **CONTOSO)
     transcript, counted = play(counted_app, ["1", "2"], hold_cycles=2)
     assert transcript.queue == "technical.en.B"
-    assert [path.split("?")[0] for path, _ in counted] == ["/ivr/voice", "/ivr/menu", "/ivr/severity", "/ivr/hold", "/ivr/hold", "/ivr/status"]
+    assert [path.split("?")[0] for path, _ in counted] == ["/ivr/voice", "/ivr/menu", "/ivr/severity", "/ivr/hold", "/ivr/hold",
+                                                   "/ivr/queue-result", "/ivr/status"]
     assert_at_most_two(counted)
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import re
+import smtplib
 import threading
+from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,6 +19,7 @@ from werkzeug.serving import make_server
 
 from twilio_simulator import simulate
 from twilio_simulator.twilio_player import CallPlayer, flask_transport, http_transport
+from tests.processes import free_port
 
 TOKEN = "player-test-token"
 BASE = "http://127.0.0.1:5000"
@@ -230,22 +233,54 @@ def test_redirect_abandons_the_rest_of_the_document():
 ENQUEUE = twiml('<Enqueue waitUrl="hold?lang=sv-SE" action="queue-result">technical.sv.A</Enqueue>')
 
 
-def test_enqueue_plays_the_wait_url_once_per_hold_cycle_with_queue_parameters():
-    """Each hold cycle requests waitUrl with the queue figures; QueueTime grows by 30 s."""
-    pages = {"/ivr/voice": ENQUEUE, "/ivr/hold": twiml("<Say>You are first in line.</Say>", "<Play>music.mp3</Play>")}
+def test_enqueue_requests_the_wait_url_again_each_time_its_document_ends():
+    """Each pass requests waitUrl with the queue figures; QueueTime grows by the length of the pass before.
+
+    Twilio <Enqueue>: https://www.twilio.com/docs/voice/twiml/enqueue (waitUrl, its request parameters)."""
+    pages = {"/ivr/voice": ENQUEUE, "/ivr/hold": twiml("<Say>You are first in line.</Say>", "<Play>music.mp3</Play>"),
+             "/ivr/queue-result": twiml()}
     transcript, received = play(pages, hold_cycles=3)
     waits = posted_to(received, "/ivr/hold")
-    assert [wait["QueueTime"] for wait in waits] == ["0", "30", "60"]
-    figures = {(wait["QueuePosition"], wait["CurrentQueueSize"], wait["AvgQueueTime"]) for wait in waits}
-    assert figures == {("1", "1", "120")}
+    pass_seconds = 2 + 30  # five words spoken, then a track taken to last 30 s
+    assert [wait["QueueTime"] for wait in waits] == [str(n * pass_seconds) for n in range(3)]
+    figures = {(wait["QueuePosition"], wait["CurrentQueueSize"], wait["MaxQueueSize"]) for wait in waits}
+    assert figures == {("1", "1", "1000")}
     assert len({wait["QueueSid"] for wait in waits}) == 1 and waits[0]["QueueSid"].startswith("QU")
     assert all(wait["lang"] == "sv-SE" for wait in waits)
     assert (transcript.outcome, transcript.queue) == ("queued", "technical.sv.A")
-    assert "/ivr/queue-result" not in paths(received)
+
+
+def test_a_caller_who_hangs_up_in_the_queue_is_reported_to_the_enqueue_action_then_the_status_callback():
+    """After their last pass the scripted caller hangs up: QueueResult=hangup, then CallStatus=completed.
+
+    Twilio <Enqueue> action: requested "when the call leaves the queue" with QueueResult (hangup among them)."""
+    pages = {"/ivr/voice": ENQUEUE, "/ivr/hold": twiml("<Say>Please hold.</Say>"), "/ivr/queue-result": twiml()}
+    _, received = play(pages, hold_cycles=2)
+    assert paths(received) == ["/ivr/voice", "/ivr/hold", "/ivr/hold", "/ivr/queue-result", "/ivr/status"]
+    assert posted_to(received, "/ivr/queue-result")[0]["QueueResult"] == "hangup"
+    assert posted_to(received, "/ivr/status")[0]["CallStatus"] == "completed"
+
+
+def test_a_caller_who_stays_is_still_waiting_with_no_status_callback():
+    """stay=True: after the passes asked for, the caller is still queued; nothing final has been posted."""
+    pages = {"/ivr/voice": ENQUEUE, "/ivr/hold": twiml("<Say>Please hold.</Say>"), "/ivr/queue-result": twiml()}
+    app = webhook_app(pages)
+    player = CallPlayer(transport=flask_transport(app.test_client()), auth_token=TOKEN, base_url=BASE, to=TO,
+                        from_=FROM, hold_cycles=2, stay=True)
+    transcript = player.play()
+    received = app.config["RECEIVED"]
+    assert paths(received) == ["/ivr/voice", "/ivr/hold", "/ivr/hold"]
+    assert (transcript.outcome, player.leg.place) == ("queued", "queue")
+    player.switchboard.advance(60)  # Twilio keeps re-requesting the waitUrl as long as they stay
+    assert len(posted_to(received, "/ivr/hold")) > 2 and "/ivr/status" not in paths(received)
+    player.switchboard.hang_up(player.leg)
+    assert paths(received)[-2:] == ["/ivr/queue-result", "/ivr/status"]
 
 
 def test_leave_in_the_wait_document_posts_the_enqueue_action():
-    """<Leave> takes the caller out: the Enqueue action gets QueueResult=leave and plays on."""
+    """<Leave> takes the caller out: the Enqueue action gets QueueResult=leave and plays on.
+
+    Twilio <Leave>: https://www.twilio.com/docs/voice/twiml/leave"""
     pages = {
         "/ivr/voice": ENQUEUE,
         "/ivr/hold": twiml("<Say>We are closing.</Say>", "<Leave/>"),
@@ -253,7 +288,7 @@ def test_leave_in_the_wait_document_posts_the_enqueue_action():
     }
     transcript, received = play(pages)
     result = posted_to(received, "/ivr/queue-result")[0]
-    assert (result["QueueResult"], result["QueueTime"]) == ("leave", "0")
+    assert (result["QueueResult"], result["QueueTime"]) == ("leave", "1")  # "We are closing." took a second
     assert result["QueueSid"] == posted_to(received, "/ivr/hold")[0]["QueueSid"]
     assert transcript.said() == ["We are closing.", "Please call tomorrow."]
     assert transcript.outcome == "hangup"
@@ -271,7 +306,7 @@ def test_leave_without_an_enqueue_action_continues_after_the_enqueue():
 
 def test_endless_hold_music_keeps_the_caller_waiting_without_new_wait_requests():
     """A loop="0" <Play> never ends, so Twilio never asks the waitUrl again."""
-    pages = {"/ivr/voice": ENQUEUE, "/ivr/hold": twiml('<Play loop="0">music.mp3</Play>')}
+    pages = {"/ivr/voice": ENQUEUE, "/ivr/hold": twiml('<Play loop="0">music.mp3</Play>'), "/ivr/queue-result": twiml()}
     transcript, received = play(pages, hold_cycles=3)
     assert len(posted_to(received, "/ivr/hold")) == 1
     assert transcript.outcome == "queued"
@@ -289,15 +324,6 @@ def test_task_json_is_recorded_with_the_enqueue():
     assert enqueued.attrs["workflowSid"] == "WW0123"
     assert enqueued.attrs["task"] == {"queue": "technical", "severity": "A"}
     assert (transcript.outcome, transcript.queue) == ("queued", "support")
-
-
-def test_dial_to_a_queue_hands_the_call_over():
-    """<Dial><Queue> ends the simulation as dialled, with the Queue url resolved."""
-    pages = {"/ivr/voice": twiml('<Dial><Queue url="whisper">technical.sv.A</Queue></Dial>')}
-    transcript, _ = play(pages)
-    dialled = next(event for event in transcript.events if event.kind == "dial")
-    assert dialled.attrs["targets"] == [{"noun": "Queue", "target": "technical.sv.A", "url": BASE + "/ivr/whisper"}]
-    assert transcript.outcome == "dialed"
 
 
 def test_status_callback_reports_the_completed_call():
@@ -457,3 +483,75 @@ def test_http_transport_returns_error_statuses_instead_of_raising(serve):
     """A 403 over real HTTP comes back as (403, content type, body)."""
     status, _, _ = http_transport()(serve({}) + "/ivr/voice", {"CallSid": "CA0"}, {})
     assert status == 403
+
+
+HOLD_PAGES = {
+    "/ivr/voice": ENQUEUE,
+    "/ivr/hold": twiml("<Pause/>"),
+    "/ivr/queue-result": twiml(),
+}
+
+
+def test_cli_stay_keeps_the_caller_waiting_until_it_hangs_up(serve, capsys):
+    """--stay 2: the hold is requested again as it ends, in real time; then the caller hangs up."""
+    url = serve(HOLD_PAGES)
+    assert simulate.main([*CALL, "--keys", "", "--url", url, "--token", TOKEN, "--stay", "2.5"]) == 0
+    out = capsys.readouterr().out
+    assert "the caller is waiting in queue technical.sv.A" in out
+    assert out.count("⏸ pause 1s") >= 2  # the one-second hold document, requested again each time it ended
+
+
+def code_pages(deliver):
+    """A call that sends a code (through `deliver`) and asks for it back, as the PIN step does."""
+
+    def voice(req):
+        deliver("Your support code is 482916. It is valid for 10 minutes.")
+        return twiml('<Gather numDigits="6" action="check"><Say>Enter the code.</Say></Gather>')
+
+    return {"/ivr/voice": voice, "/ivr/check": lambda req: twiml(f"<Say>You keyed {req.form['Digits']}.</Say>")}
+
+
+def test_cli_keys_the_code_the_outbox_received(serve, capsys):
+    """--keys code reads the newest code from the router's outbox (GET /admin/api/outbox) and keys it."""
+    outbox = [{"channel": "sms", "to": "+46701234567", "subject": "", "body": "Your support code is 111111."}]
+    pages = code_pages(lambda text: outbox.insert(0, {"channel": "sms", "to": FROM, "subject": "", "body": text}))
+    url = serve(pages)
+    app_for_outbox = Flask("outbox")
+
+    @app_for_outbox.get("/admin/api/outbox")
+    def read_outbox():
+        if request.headers.get("Authorization") != "Bearer admin-secret":
+            abort(401)
+        return {"messages": outbox}
+
+    admin = make_server("127.0.0.1", 0, app_for_outbox)
+    threading.Thread(target=admin.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    try:
+        # The outbox is read where the router serves its admin API; here a second server stands in for it.
+        simulate_outbox = simulate._outbox_reader(f"http://127.0.0.1:{admin.server_port}", "admin-secret")
+        answers = simulate._answers("code", simulate_outbox)
+        answers[0].start()  # what the outbox held before the call is never keyed
+        player = CallPlayer(transport=http_transport(), auth_token=TOKEN, base_url=url, to=TO, from_=FROM,
+                            answers=answers)
+        transcript = player.play()
+    finally:
+        admin.shutdown()
+        admin.server_close()
+    assert transcript.said()[-1] == "You keyed 482916."  # the new code, not the one already in the outbox
+
+
+def test_cli_keys_the_code_its_smtp_server_received(serve, capsys):
+    """--code-from smtp:HOST:PORT: the router mails the code to the simulator's own SMTP server, which keys it."""
+    port = free_port()
+
+    def mail(text):
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "support@router.test", "it@contoso.com", "Your code"
+        message.set_content(text)
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+            smtp.send_message(message)
+
+    url = serve(code_pages(mail))
+    assert simulate.main([*CALL, "--keys", "code", "--url", url, "--token", TOKEN,
+                          "--code-from", f"smtp:127.0.0.1:{port}"]) == 0
+    assert "🔊 You keyed 482916." in capsys.readouterr().out
