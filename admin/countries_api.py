@@ -6,6 +6,7 @@ from flask import Blueprint, abort, g, jsonify, make_response, request
 
 from admin.auth import require_admin
 from countries.store import Conflict
+from countries.validation import warnings
 from routing.table import TableError
 from routing.what_if import instant, what_if
 from bootstrap import services
@@ -16,6 +17,15 @@ bp.before_request(require_admin)
 
 def _etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
+
+
+def _warned(response, line_ids: tuple[str, ...] | None = None):
+    """The write is accepted; what Twilio cannot do for the entry's languages rides along as
+    `Warning: 299` headers (RFC 9111 §5.5's miscellaneous persistent warning), one a language."""
+    _, table = services().tables.current()
+    for text in warnings(services().catalogues, table, line_ids):
+        response.headers.add("Warning", '299 - "{}"'.format(text.replace('"', "'")))
+    return response
 
 
 def _expected_version() -> int | None:
@@ -43,7 +53,7 @@ def _write(action) -> int:
 @bp.get("")
 def whole_table():
     version, _ = services().tables.current()
-    return jsonify(version=version, **services().tables.document(version)), 200, _etag(version)
+    return _warned(make_response(jsonify(version=version, **services().tables.document(version)), 200, _etag(version)))
 
 
 @bp.get("/history")
@@ -57,7 +67,7 @@ def get_entry(line_id: str):
     entry = services().tables.document(version)["lines"].get(line_id)
     if entry is None:
         return jsonify(error=f"no entry {line_id}"), 404
-    return jsonify(entry), 200, _etag(version)
+    return _warned(make_response(jsonify(entry), 200, _etag(version)), (line_id,))
 
 
 @bp.put("/<line_id>")
@@ -67,7 +77,9 @@ def put_entry(line_id: str):
         return jsonify(errors={line_id: "the body must be an entry object"}), 400
     existed = line_id in services().tables.document()["lines"]
     version = _write(lambda expected: services().tables.put_entry(line_id, entry, author=g.admin, expected=expected))
-    return jsonify(services().tables.document(version)["lines"][line_id]), 200 if existed else 201, _etag(version)
+    response = make_response(jsonify(services().tables.document(version)["lines"][line_id]), 200 if existed else 201,
+                             _etag(version))
+    return _warned(response, (line_id,))
 
 
 @bp.delete("/<line_id>")

@@ -17,8 +17,10 @@ def say(verb: VoiceResponse | Gather, prompts: Prompts, text: str) -> None:
 def question(action: str, prompts: Prompts, hints: list[str], speech: bool = True, digits: int | None = 1) -> Gather:
     """Keys (or a spoken answer) posted to `action`; silence falls through to the next verb.
 
-    `digits=None` takes any number of keys ended by # (an account number).
+    `digits=None` takes any number of keys ended by # (an account number). A language
+    Twilio recognises no speech in (`prompts.keys_only`) is asked for keys alone.
     """
+    speech = speech and not prompts.keys_only
     return Gather(
         input="dtmf speech" if speech else "dtmf",
         action=action,

@@ -15,6 +15,9 @@ from routing.yaml_loader import load_yaml
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "catalogues"
 REFERENCE = "en"
+# Where Twilio has no voice for a language, its callers are spoken to in English by this voice:
+# a sentence in the caller's language read by a voice for another is not understood.
+SPOKEN_FALLBACK = "en-GB"
 
 
 class CatalogueError(ValueError):
@@ -25,7 +28,7 @@ class CatalogueError(ValueError):
 class Voice:
     name: str  # <Say voice=...>
     say_language: str  # <Say language=...>
-    speech_language: str  # <Gather language=...> for speech recognition
+    speech_language: str | None  # <Gather language=...>; None: Twilio recognises no speech in it, keys only
 
 
 class Prompts:
@@ -35,9 +38,12 @@ class Prompts:
         self.locale = locale
         self.language = primary_language(locale)
         self._data = data
-        voices = data["voices"]
-        chosen = voices.get(locale) or next(iter(voices.values()))
-        self.voice = Voice(chosen["voice"], chosen["say"], chosen["speech"])
+        self.voice = Voice(*_voice_fields(data, locale))
+
+    @property
+    def keys_only(self) -> bool:
+        """No speech recogniser for this language: questions take keys alone (and do not invite speech)."""
+        return self.voice.speech_language is None
 
     def text(self, key: str, **values) -> str:
         """The sentence at `key` (dots walk into mappings), placeholders filled."""
@@ -52,6 +58,12 @@ class Prompts:
         for part in key.split("."):
             node = node[part]
         return node
+
+
+def _voice_fields(data: dict, locale: str) -> tuple:
+    voices = data["voices"]
+    chosen = voices.get(locale) or next(iter(voices.values()))
+    return chosen["voice"], chosen["say"], chosen["speech"]
 
 
 def primary_language(locale: str) -> str:
@@ -70,11 +82,24 @@ class Catalogues:
         return primary_language(locale) in self._by_language
 
     def __call__(self, locale: str) -> Prompts:
+        """The words a caller of `locale` hears: their language's, or English where Twilio has no voice for it."""
         prompts = self._cache.get(locale)
         if prompts is None:
-            prompts = Prompts(locale, self._by_language[primary_language(locale)])
+            data = self._by_language[primary_language(locale)]
+            if _voice_fields(data, locale)[0] is None:
+                return self(SPOKEN_FALLBACK)
+            prompts = Prompts(locale, data)
             self._cache[locale] = prompts
         return prompts
+
+    def limits(self, locale: str) -> list[str]:
+        """What a caller of `locale` misses because Twilio lacks it (for the admin, as warnings)."""
+        voice, _, speech = _voice_fields(self._by_language[primary_language(locale)], locale)
+        if voice is None:
+            return [f"Twilio has no voice for {locale}: its callers hear English and press keys"]
+        if speech is None:
+            return [f"Twilio recognises no speech in {locale}: its callers press keys, they cannot say what they need"]
+        return []
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -102,6 +127,11 @@ def load_catalogues(folder: Path = PROMPTS_DIR) -> Catalogues:
         for locale, voice in (data.get("voices") or {}).items():
             if primary_language(locale) != language or set(voice or ()) != {"voice", "say", "speech"}:
                 problems.append(f"{language}.yaml: voices.{locale} needs voice, say and speech for a {language} locale")
+            elif (voice["voice"] is None) != (voice["say"] is None) or (voice["voice"] is None and voice["speech"]):
+                problems.append(f"{language}.yaml: voices.{locale}: voice and say are both named or both null "
+                                "(no Twilio voice), and a language without a voice has no speech either")
+        if not data.get("voices"):
+            problems.append(f"{language}.yaml: voices names no locale")
     if problems:
         raise CatalogueError("prompt catalogues are inconsistent:\n  " + "\n  ".join(problems))
     return Catalogues(by_language)
@@ -122,7 +152,7 @@ def _shape(data: dict, prefix: str = "") -> dict[str, frozenset]:
         path = f"{prefix}{key}"
         if key == "voices":
             shape[path] = frozenset()
-        elif isinstance(value, dict) and key != "zones":
+        elif isinstance(value, dict) and key not in ("zones", "days"):  # days: a list, or its forms by name
             shape.update(_shape(value, path + "."))
         elif isinstance(value, str):
             shape[path] = frozenset(name for _, name, _, _ in string.Formatter().parse(value) if name)

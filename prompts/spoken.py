@@ -35,18 +35,31 @@ def zone_name(prompts: Prompts, timezone: str) -> str:
     return prompts.raw("zone_fallback").format(city=city)
 
 
+def day_name(prompts: Prompts, index: int, form: str = "names") -> str:
+    """A weekday (0 is Monday) in the form its sentence needs.
+
+    `days` is a list where a language names a day the same way everywhere; a language
+    that declines it gives a mapping of forms: `names`, `from` and `to` (a range's ends),
+    `on` (a coming day, and in dates), `weekly` (every such day); a missing form is `names`.
+    """
+    days = prompts.raw("days")
+    if isinstance(days, dict):
+        return days.get(form, days["names"])[index]
+    return days[index]
+
+
 def describe_hours(prompts: Prompts, queue_label: str, hours: WeeklyHours, timezone: str) -> str:
     """"Billing is open Monday to Friday, from 9 a.m. to 5 p.m., Swedish time."."""
-    days = prompts.raw("days")
     parts = []
     for first, last, start, end in weekly_ranges(hours):
         if first == 0 and last == 6 and start == 0 and end == MINUTES_PER_DAY:
             parts.append(prompts.raw("hours_always"))
             continue
         if first == last:
-            day_words = prompts.raw("hours_day").format(day=days[first])
+            day_words = prompts.raw("hours_day").format(day=day_name(prompts, first, "weekly"))
         else:
-            day_words = prompts.raw("hours_days").format(first=days[first], last=days[last])
+            day_words = prompts.raw("hours_days").format(first=day_name(prompts, first, "from"),
+                                                         last=day_name(prompts, last, "to"))
         parts.append(
             prompts.raw("hours_range").format(
                 days=day_words, start=clock_time(prompts, start), end=clock_time(prompts, end)
@@ -64,7 +77,7 @@ def next_opening(prompts: Prompts, now: datetime, opening: datetime) -> str:
         return prompts.text("next_today", time=time)
     if days_ahead == 1:
         return prompts.text("next_tomorrow", time=time)
-    weekday = prompts.raw("days")[opening.weekday()]
+    weekday = day_name(prompts, opening.weekday(), "on")
     if days_ahead < 7:
         return prompts.text("next_weekday", day=weekday, time=time)
     date = prompts.raw("date").format(weekday=weekday, day=opening.day, month=prompts.raw("months")[opening.month - 1])

@@ -63,7 +63,7 @@ def test_an_accepted_change_gets_a_new_version_with_who_when_and_what(client):
         (lambda e: e.update(timezone="Europe/Londres"), "GB.timezone"),
         (lambda e: e["queues"]["billing"].update(hours="Mon-Fri 9-17"), "GB.queues.billing.hours"),
         (lambda e: e["queues"]["billing"].update(hours=["Mon-Fri 09:00-17:00", "Fri 16:00-18:00"]), "GB.queues.billing.hours"),
-        (lambda e: e.update(languages=["en-GB", "nb-NO"]), "GB.languages"),
+        (lambda e: e.update(languages=["en-GB", "is-IS"]), "GB.languages"),
         (lambda e: e.update(colour="red"), "GB.colour"),
     ],
 )
