@@ -9,6 +9,7 @@ import click
 from flask import Blueprint
 
 from countries.export import export_yaml
+from countries.store import Conflict
 from routing.table import TableError, read_document
 from routing.what_if import instant, what_if
 from bootstrap import services
@@ -81,11 +82,17 @@ def validate_countries(path: Path) -> None:
 def import_countries(path: Path, author: str) -> None:
     """Make PATH the live table, as a new version (all or nothing)."""
     document = read_document(path)
+    before, _ = services().tables.current()
     try:
-        version = services().tables.write(lambda current: document, author=author, action=f"imported {path.name}", expected=None)
+        version = services().tables.write(lambda current: document, author=author, action=f"imported {path.name}", expected=before)
     except TableError as error:
         raise click.ClickException(f"nothing imported; {len(error.errors)} problem(s):\n{error}") from error
-    click.echo(f"the table is now version {version}")
+    except Conflict as conflict:
+        raise click.ClickException(f"nothing imported: the table changed meanwhile (now version {conflict.current}); try again") from conflict
+    if version == before:
+        click.echo(f"unchanged: the live table is already this file (version {version})")
+    else:
+        click.echo(f"the table is now version {version}")
 
 
 @countries.cli.command("export")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, make_response, request
 
 from admin.auth import require_admin
-from countries.store import Conflict
+from countries.store import Conflict, replace_notice
 from countries.validation import warnings
 from routing.table import TableError
 from routing.what_if import instant, what_if
@@ -144,8 +144,7 @@ def put_notice(notice_id: str):
     notice = {**notice, "id": notice_id}
 
     def change(document: dict) -> dict:
-        others = [item for item in document.get("notices", []) if item.get("id") != notice_id]
-        return {**document, "notices": others + [notice]}
+        return {**document, "notices": replace_notice(document.get("notices", []), notice)}
 
     version = _write(lambda expected: services().tables.write(change, author=g.admin, action=f"notice {notice_id}", expected=expected))
     return jsonify(notice), 200, _etag(version)

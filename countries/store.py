@@ -28,6 +28,7 @@ VERSION = "table:version"
 DOCUMENT = "table:doc:"
 HISTORY = "table:history"
 PARSED_KEPT = 8
+NOTICE_PREFIX = "notice:"
 
 
 class Conflict(Exception):
@@ -44,7 +45,9 @@ class Change:
     author: str
     at: str
     action: str
-    changed: dict  # entry id -> {"before": entry or None, "after": entry or None}; "default_line" likewise
+    # entry id -> {"before": entry or None, "after": entry or None}; "default_line" likewise;
+    # "notice:<id>" -> the notice before and after (":" is in no entry id)
+    changed: dict
 
 
 class TableStore:
@@ -145,6 +148,9 @@ class TableStore:
 
         `expected` is the version the writer read (None: whatever is current).
         Raises Conflict, or the validator's error, and then nothing is written.
+        A change that leaves the document as it was makes no version (an unchanged
+        save would otherwise fill the history with empty entries): the current
+        version comes back.
         """
         with redis_errors(), self._redis.pipeline() as pipe:
             while True:
@@ -156,6 +162,9 @@ class TableStore:
                     current = json.loads(pipe.get(f"{DOCUMENT}{current_version}") or '{"lines": {}}')
                     document = change(copy.deepcopy(current))
                     table = self.validate(document)
+                    if current_version and document == current:
+                        pipe.reset()
+                        return current_version
                     version = current_version + 1
                     record = Change(version, author, self._clock().isoformat(), action, _changes(current, document))
                     pipe.multi()
@@ -175,6 +184,15 @@ class TableStore:
             self._parsed.popitem(last=False)
 
 
+def replace_notice(notices: list[dict], notice: dict) -> list[dict]:
+    """`notices` with `notice` in the place of the one with its id (kept in order, so an unchanged
+    notice leaves the document as it was), or added at the end."""
+    ids = [item.get("id") for item in notices]
+    if notice.get("id") in ids:
+        return [notice if item.get("id") == notice.get("id") else item for item in notices]
+    return [*notices, notice]
+
+
 def _changes(before: dict, after: dict) -> dict:
     """Which entries (and the default line) differ, with both sides."""
     changed = {}
@@ -184,4 +202,9 @@ def _changes(before: dict, after: dict) -> dict:
             changed[line_id] = {"before": old.get(line_id), "after": new.get(line_id)}
     if before.get("default_line") != after.get("default_line"):
         changed["default_line"] = {"before": before.get("default_line"), "after": after.get("default_line")}
+    old_notices = {notice.get("id"): notice for notice in before.get("notices", []) if isinstance(notice, dict)}
+    new_notices = {notice.get("id"): notice for notice in after.get("notices", []) if isinstance(notice, dict)}
+    for notice_id in list(old_notices) + [key for key in new_notices if key not in old_notices]:
+        if old_notices.get(notice_id) != new_notices.get(notice_id):
+            changed[f"{NOTICE_PREFIX}{notice_id}"] = {"before": old_notices.get(notice_id), "after": new_notices.get(notice_id)}
     return changed

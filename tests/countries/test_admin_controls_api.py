@@ -66,3 +66,11 @@ def test_what_if_lists_21vianet_technical_per_severity(client):
                         headers=ADMIN).json
     technical = {q["severity"]: q["open"] for q in answer["queues"] if q["queue"] == "technical"}
     assert technical == {"A": True, "B": False, "C": False}
+
+
+def test_a_notice_put_again_unchanged_makes_no_version_and_the_history_shows_notice_changes(client):
+    """The same notice twice: one version; the history entry names the notice with its before and after."""
+    client.put("/admin/api/notices/teams", json=NOTICE, headers=WRITE)
+    assert client.put("/admin/api/notices/teams", json=NOTICE, headers=WRITE).headers["ETag"] == '"2"'
+    latest = client.get("/admin/api/countries/history", headers=ADMIN).json["versions"][0]
+    assert latest["changed"] == {"notice:teams": {"before": None, "after": {**NOTICE, "id": "teams"}}}

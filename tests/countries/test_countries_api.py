@@ -159,3 +159,21 @@ def test_the_next_call_uses_the_new_table_without_a_restart(client, clock):
     entry["queues"]["billing"]["hours"] = "Mon-Sun 09:00-17:00"
     put(client, "GB", entry, etag)
     assert billing_call().queue == "billing.en.B"
+
+
+def test_a_put_that_changes_nothing_makes_no_version(client):
+    """The entry sent back as it was read: 200 with the same ETag, and the history stays at one version."""
+    entry, etag = read(client)
+    response = put(client, "GB", entry, etag)
+    assert (response.status_code, response.headers["ETag"]) == (200, '"1"')
+    assert [change["version"] for change in client.get("/admin/api/countries/history", headers=ADMIN).json["versions"]] == [1]
+
+
+def test_rolling_back_to_the_current_content_makes_no_version(client):
+    """Version 2 is version 1's content again after a rollback; rolling back to 1 once more changes nothing."""
+    entry, etag = read(client)
+    entry["name"] = "Britain"
+    put(client, "GB", entry, etag)
+    assert client.post("/admin/api/countries/rollback", json={"version": 1}, headers={**ADMIN, "If-Match": '"2"'}).json == {"version": 3}
+    again = client.post("/admin/api/countries/rollback", json={"version": 1}, headers={**ADMIN, "If-Match": '"3"'})
+    assert again.json == {"version": 3}
