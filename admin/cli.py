@@ -140,5 +140,5 @@ def what_if_command(dialed: str, caller: str, at: str | None) -> None:
         click.echo(f"notice: {notice.get('en') or next(iter(notice.values()))}")
     for queue in answer["queues"]:
         name = queue["queue"] + (f" {queue['severity']}" if queue["severity"] else "")
-        state = "open" if queue["open"] else f"closed ({queue['closed_by'] or 'outside hours'}); opens {queue['next_opening']}"
+        state = (f"open until {queue['open_until']}" if queue["open_until"] else "open all week") if queue["open"] else f"closed ({queue['closed_by'] or 'outside hours'}); opens {queue['next_opening']}"
         click.echo(f"  {name:<12} {state}")

@@ -57,6 +57,30 @@ def next_opening(line: Line, queue: Queue, at: datetime, severity: Severity | No
     return None
 
 
+def open_until(line: Line, queue: Queue, at: datetime, severity: Severity | None = None,
+               horizon_days: int = 8) -> datetime | None:
+    """When a queue that is open at `at` next closes, in the line's zone.
+
+    None when it is closed at `at`, or stays open for `horizon_days` (24x7). The
+    queue can only close where an opening range ends, a closure begins or a
+    day begins (a public holiday), so those are the only instants tried.
+    """
+    local = _local(line, at)
+    config = line.queue(queue)
+    if config is None:
+        return None
+    hours = config.hours_for(severity)
+    if not _open(line, queue, hours, local):
+        return None
+    zone = local.tzinfo
+    for offset in range(horizon_days + 1):
+        day = local.date() + timedelta(days=offset)
+        for candidate in sorted(_closing_candidates(day, hours, zone, line.closures)):
+            if candidate > at and not _open(line, queue, hours, candidate.astimezone(zone)):
+                return candidate.astimezone(zone)
+    return None
+
+
 def closure_at(line: Line, queue: Queue, at: datetime) -> Closure | None:
     """The admin's closure (or emergency switch) shutting `queue` at `at`, if any."""
     wall = _local(line, at).replace(tzinfo=None)
@@ -105,6 +129,33 @@ def _candidates(day: date, hours: WeeklyHours, zone: ZoneInfo, closures: tuple[C
     change = _clock_change(day, zone)
     if change is not None:
         yield change
+
+
+def _closing_candidates(day: date, hours: WeeklyHours, zone: ZoneInfo, closures: tuple[Closure, ...]) -> Iterator[datetime]:
+    """UTC instants on local `day` at which an open queue may close: the day's start,
+    each range's end and each closure's start (both readings of each), and the clock change."""
+    walls = [datetime.combine(day, time())]
+    walls += [datetime.combine(day, time()) + timedelta(minutes=interval.end)
+              for interval in hours.intervals if interval.weekday == day.weekday()]
+    for closure in closures:
+        start = closure.start
+        if closure.yearly:
+            start = _year_of(start, day.year)
+        if start.date() == day:
+            walls.append(start)
+    for wall in walls:
+        aware = wall.replace(tzinfo=zone)
+        yield from (aware.replace(fold=fold).astimezone(timezone.utc) for fold in (0, 1))
+    change = _clock_change(day, zone)
+    if change is not None:
+        yield change
+
+
+def _year_of(moment: datetime, year: int) -> datetime:
+    try:
+        return moment.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return moment.replace(year=year, day=28)
 
 
 def _clock_change(day: date, zone: ZoneInfo) -> datetime | None:

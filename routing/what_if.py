@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from routing.hours import closure_at, holiday_name, is_open, next_opening
+from routing.hours import closure_at, holiday_name, is_open, next_opening, open_until
 from routing.lookup import line_for
 from routing.model import QUEUES_CLOSED_ON_HOLIDAYS, Table
 
@@ -21,13 +21,17 @@ def what_if(table: Table, dialed: str, caller: str, at: datetime) -> dict:
         for severity in severities:
             closure = closure_at(line, config.queue, at)
             holiday = holiday_name(line, at) if config.queue in QUEUES_CLOSED_ON_HOLIDAYS else None
-            opening = next_opening(line, config.queue, at, severity)
+            is_open_now = is_open(line, config.queue, at, severity)
+            opening = None if is_open_now else next_opening(line, config.queue, at, severity)
+            until = open_until(line, config.queue, at, severity) if is_open_now else None
             queues.append({
                 "queue": config.queue.value,
                 "severity": severity.value if severity else None,
-                "open": is_open(line, config.queue, at, severity),
+                "open": is_open_now,
+                "open_until": until.isoformat() if until else None,  # None while open: open for the coming week
                 "next_opening": opening.isoformat() if opening else None,
-                "closed_by": ("emergency switch" if closure.end is None else "closure") if closure else ("public holiday" if holiday else None),
+                "closed_by": None if is_open_now else (
+                    ("emergency switch" if closure.end is None else "closure") if closure else ("public holiday" if holiday else None)),
                 "reason": (dict(closure.messages) if closure else {}) or ({"en": holiday} if holiday else {}),
                 "languages": list(line.queue_languages(config.queue)),
             })

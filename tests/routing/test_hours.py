@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing.hours import holiday_name, is_open, next_opening
+from routing.hours import holiday_name, is_open, next_opening, open_until
 from routing.hours_spec import parse_hours
 from routing.lookup import line_for
 from routing.model import Line, Queue, QueueConfig, Severity, WeeklyHours
@@ -309,3 +309,39 @@ def test_the_queue_is_closed_until_its_next_opening(table, data, at, severity, f
     for moment in between:
         if at < moment < opening:
             assert not is_open(line, queue, moment, severity)
+
+
+def test_swedish_billing_open_on_a_tuesday_morning_is_open_until_five(table):
+    """Tuesday 10:00 Stockholm: billing closes at 17:00 that day."""
+    sweden = table.line("SE")
+    until = open_until(sweden, BILLING, local(sweden, 2026, 11, 24, 10, 0))
+    assert until == local(sweden, 2026, 11, 24, 17, 0)
+
+
+def test_a_round_the_clock_queue_has_no_closing_and_a_closed_one_no_open_until(table):
+    """Technical is open all week (None), and billing at night is not open, so it has no closing either."""
+    sweden = table.line("SE")
+    assert open_until(sweden, TECHNICAL, local(sweden, 2026, 11, 24, 10, 0)) is None
+    assert open_until(sweden, BILLING, local(sweden, 2026, 11, 24, 22, 0)) is None
+
+
+def test_billing_open_on_the_day_before_a_holiday_closes_at_five_and_an_all_day_queue_at_midnight(table):
+    """Christmas Eve 2026 is a Thursday: Swedish billing closes at 17:00; a 24-hour Thursday billing closes at midnight."""
+    sweden = table.line("SE")
+    assert open_until(sweden, BILLING, local(sweden, 2026, 12, 23, 10, 0)) == local(sweden, 2026, 12, 23, 17, 0)
+    all_day = made_up_line("Europe/Stockholm", "24x7", holidays="SE")
+    assert open_until(all_day, BILLING, local(sweden, 2026, 12, 24, 10, 0)) == local(sweden, 2026, 12, 25, 0, 0)
+
+
+@given(data=st.data(), at=instants, severity=severities,
+       fractions=st.lists(st.floats(0, 1, exclude_min=True, exclude_max=True), min_size=3, max_size=3))
+def test_an_open_queue_stays_open_until_it_closes(table, data, at, severity, fractions):
+    """open_until is after `at`, the queue is closed then, and open at sampled instants before it."""
+    line, queue = data.draw(lines_and_queues(table))
+    until = open_until(line, queue, at, severity)
+    if until is None:
+        return
+    assert is_open(line, queue, at, severity) and until > at
+    assert not is_open(line, queue, until, severity)
+    for moment in [at + (until - at) * fraction for fraction in fractions]:
+        assert is_open(line, queue, moment, severity)
