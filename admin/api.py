@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from admin.auth import require_admin
-from workforce.model import AgentError, parse_agent
-from runtime.redis_connection import StoreUnavailable
 from bootstrap import services
+from runtime.redis_connection import StoreUnavailable
 from verification.organisations import OrganisationError, parse_organisation
+from workforce.model import AgentError, parse_agent
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 

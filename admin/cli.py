@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 from flask import Blueprint
 
+from bootstrap import services
 from countries.export import export_yaml
 from countries.store import Conflict
 from routing.table import TableError, read_document
 from routing.what_if import instant, what_if
-from bootstrap import services
 from verification.importer import OrganisationFileError, read_organisations
 
 bp = Blueprint("orgs_cli", __name__, cli_group="orgs")

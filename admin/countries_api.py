@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, make_response, request
 
 from admin.auth import require_admin
+from bootstrap import services
 from countries.store import Conflict, replace_notice
 from countries.validation import warnings
 from routing.table import TableError
 from routing.what_if import instant, what_if
-from bootstrap import services
 
 bp = Blueprint("admin_countries", __name__, url_prefix="/admin/api/countries")
 bp.before_request(require_admin)

@@ -1,53 +1,65 @@
-"""The admins' web pages: the table at a glance, an edit form per entry with
-errors beside their fields, history with diffs and rollback, notices, what-if.
+"""The admins' web pages: the table at a glance, history with readable diffs and
+rollback, what-if; the line pages, notices and the directory are nested
+blueprints of this one (admin/line_pages.py, notice_pages.py, directory_pages.py),
+so the sign-in guard and CSRF check cover them all.
 
-Thin: each view turns a form into a call on the same TableStore the JSON API
-uses, so the rules, the versions and the history are the same.
+Thin: each view turns a form into a call on the same stores the JSON API uses,
+so the rules, the versions and the history are the same.
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
-from admin.entry_form import field_errors, from_form, to_form
-from web.sessions import (
-    ADMIN_KEY,
-    check_csrf,
-    csrf_token,
-    end_session,
-    signed_in_admin,
-    start_session,
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+
+from admin import line_pages, notice_pages
+from admin.page_support import (
+    ZONE_KEY,
+    clock,
+    confirm_page,
+    confirmed,
+    display_zone,
+    guard,
+    page_context,
+    parts,
+    reason,
+    tables,
+    valid_zone,
 )
-from countries.store import Conflict
-from public_pages.numbers import describe_line
+from admin.readable import (
+    day_text,
+    diff_rows,
+    hours_text,
+    instant_text,
+    notice_state,
+    phone,
+)
+from admin.week_view import coming_days
+from countries.store import Conflict, changes_between
+from routing.hours import is_open, next_opening, open_until
+from routing.lookup import line_for
+from routing.model import QUEUES_CLOSED_ON_HOLIDAYS, Line, Table
 from routing.table import TableError
 from routing.what_if import instant, what_if
-from bootstrap import services
+from web.sessions import ADMIN_KEY, end_session, start_session
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def guard():
-    check_csrf()
-    if request.endpoint != "admin_pages.sign_in_page" and signed_in_admin() is None:
-        return redirect(url_for("admin_pages.sign_in_page", next=request.path))
-    return None
-
-
-@bp.context_processor
-def page_context():
-    return {"csrf_token": csrf_token, "admin": signed_in_admin()}
+bp.before_request(guard)
+bp.context_processor(page_context)
+bp.register_blueprint(line_pages.bp)
+bp.register_blueprint(notice_pages.bp)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in_page():
     error = None
     if request.method == "POST":
-        name = services().admin_tokens.holder(request.form.get("token", "").strip())
+        name = parts().admin_tokens.holder(request.form.get("token", "").strip())
         if name:
             start_session(ADMIN_KEY, name)
             target = request.args.get("next", "")
-            return redirect(target if target.startswith("/admin") else url_for("admin_pages.overview"))
+            return redirect(target if target.startswith("/admin") and not target.startswith("//") else url_for("admin_pages.overview"))
         error = "That token is not valid."
     return render_template("admin/sign_in.html", error=error), 401 if error else 200
 
@@ -58,157 +70,152 @@ def sign_out():
     return redirect(url_for("admin_pages.sign_in_page"))
 
 
-@bp.get("")
-def overview():
-    version, table = services().tables.current()
-    now = services().clock()
-    document = services().tables.document(version)
-    return render_template("admin/overview.html", version=version, lines=[describe_line(line, now) for line in table.lines],
-                           emergencies={line_id for line_id, entry in document["lines"].items() if entry.get("emergency")},
-                           notices=document.get("notices", []))
+@bp.post("/zone")
+def choose_zone():
+    """The zone the admin reads times in; kept in their session."""
+    zone = request.form.get("zone", "")
+    if valid_zone(zone):
+        session[ZONE_KEY] = zone
+        flash(f"Times are now shown in {zone}.")
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/admin") and not target.startswith("//") else url_for("admin_pages.overview"))
 
 
 @bp.get("/lines/new")
 def new_line():
-    """The overview's "add a line" form: to the new entry's edit form (no script, so the CSP needs no inline code)."""
+    """The overview's "add a line" form: to the new entry's page (no script, so the CSP needs no inline code)."""
     line_id = request.args.get("id", "").strip().upper()[:16]
     if not line_id.isalnum():
         flash("Give the new line an id of letters and digits, e.g. NO.")
         return redirect(url_for("admin_pages.overview"))
-    return redirect(url_for("admin_pages.edit_line", line_id=line_id, new=1))
+    return redirect(url_for("admin_pages.lines.line_page", line_id=line_id, new=1))
 
 
-@bp.route("/lines/<line_id>", methods=["GET", "POST"])
-def edit_line(line_id: str):
-    version, _ = services().tables.current()
-    entry = services().tables.document(version)["lines"].get(line_id)
-    if request.method == "GET":
-        if entry is None and request.args.get("new") is None:
-            return render_template("admin/message.html", message=f"There is no entry {line_id}."), 404
-        return render_template("admin/edit.html", line_id=line_id, form=to_form(entry or {}), errors={}, version=version,
-                               is_new=entry is None)
-    errors: dict[str, str] = {}
-    submitted = from_form(request.form, errors)
-    expected = int(request.form.get("version", "0") or 0)
-    if not errors:
-        try:
-            new = services().tables.put_entry(line_id, submitted, author=signed_in_admin(), expected=expected)
-            flash(f"Saved {line_id} as version {new}.")
-            return redirect(url_for("admin_pages.overview"))
-        except Conflict as conflict:
-            errors["form"] = (f"Someone else changed the table (now version {conflict.current}) since you opened this form. "
-                              "Reload to see their change, then make yours again.")
-        except TableError as error:
-            errors.update(field_errors(line_id, error.by_field()))
-    return render_template("admin/edit.html", line_id=line_id, form=request.form, errors=errors, version=expected,
-                           is_new=entry is None), 400
+@bp.get("")
+def overview():
+    version, table = tables().current()
+    now = clock()
+    document = tables().document(version)
+    notices = document.get("notices", [])
+    return render_template(
+        "admin/overview.html", version=version, lines=[line_summary(line, now) for line in table.lines],
+        emergencies={line_id: entry["emergency"] for line_id, entry in document["lines"].items() if entry.get("emergency")},
+        active=[notice for notice in notices if notice_state(notice, now) == "active"],
+        scheduled=[notice for notice in notices if notice_state(notice, now) == "scheduled"],
+        zones=_zones(table))
 
 
-@bp.post("/lines/<line_id>/delete")
-def delete_line(line_id: str):
-    try:
-        new = services().tables.delete_entry(line_id, author=signed_in_admin(), expected=int(request.form.get("version", 0)))
-        flash(f"Deleted {line_id}; the table is now version {new}.")
-    except (Conflict, TableError, KeyError) as error:
-        flash(f"Not deleted: {_reason(error)}")
-    return redirect(url_for("admin_pages.overview"))
+def line_summary(line: Line, now: datetime) -> dict:
+    """A line at a glance: its local time, each queue open (until when) or closed (until when), the next 14 days' closures."""
+    local = now.astimezone(ZoneInfo(line.timezone))
+    queues = []
+    for config in line.queues:
+        until = open_until(line, config.queue, now)
+        opening = None if is_open(line, config.queue, now) else next_opening(line, config.queue, now)
+        queues.append({"queue": config.queue.value, "open": is_open(line, config.queue, now),
+                       "until": _when(until, local) if until else None, "opens": _when(opening, local) if opening else None,
+                       "hours": hours_text(config.hours),
+                       "by_severity": [(severity.value, hours_text(hours)) for severity, hours in config.severity_hours]})
+    upcoming = []
+    closes_on_holidays = any(config.queue in QUEUES_CLOSED_ON_HOLIDAYS for config in line.queues)
+    for day in coming_days(line, local.date()):
+        if day.holiday and closes_on_holidays:
+            upcoming.append(f"{day_text(day.day)}: {day.holiday} (public holiday: billing and presales closed)")
+        upcoming += [f"{day_text(day.day)}: {label}" for label in day.closures]
+    return {"id": line.id, "name": line.name, "timezone": line.timezone, "local_time": instant_text(local),
+            "numbers": [phone(number) for number in line.numbers], "languages": list(line.languages),
+            "queues": queues, "upcoming": upcoming}
+
+
+def _when(moment: datetime, local_now: datetime) -> str:
+    """"17:00" today, "tomorrow 09:00", else "Mon 30 Nov 09:00", in the line's time."""
+    if moment.date() == local_now.date():
+        return f"{moment:%H:%M}"
+    if (moment.date() - local_now.date()).days == 1:
+        return f"tomorrow {moment:%H:%M}"
+    return f"{day_text(moment.date())} {moment:%H:%M}"
+
+
+def _zones(table: Table) -> list[str]:
+    return ["UTC", *sorted({line.timezone for line in table.lines})]
 
 
 @bp.get("/history")
 def history():
-    changes = list(reversed(services().tables.history()))
-    return render_template("admin/history.html", changes=changes, diffs={c.version: _diff(c.changed) for c in changes},
-                           current=changes[0].version if changes else 0)
+    zone = display_zone()
+    _, table = tables().current()
+    changes = list(reversed(tables().history()))
+    current = changes[0].version if changes else 0
+    line_filter, admin_filter = request.args.get("line", ""), request.args.get("admin", "")
+    authors = sorted({change.author for change in changes})
+    line_ids = sorted({key for change in changes for key in change.changed if ":" not in key and key != "default_line"}
+                      | {line.id for line in table.lines})
+    shown = [change for change in changes
+             if (not line_filter or line_filter in change.changed) and (not admin_filter or change.author == admin_filter)]
+    return render_template("admin/history.html", changes=shown, current=current, authors=authors, line_ids=line_ids,
+                           line_filter=line_filter, admin_filter=admin_filter, zones=_zones(table),
+                           diffs={change.version: diff_rows(change.changed, zone) for change in shown})
 
 
 @bp.post("/rollback")
 def rollback():
     try:
-        new = services().tables.rollback(int(request.form["target"]), author=signed_in_admin(),
-                                         expected=int(request.form.get("version", 0)))
-        flash(f"Rolled back to version {request.form['target']}; the table is now version {new}.")
-    except (Conflict, TableError, LookupError, ValueError) as error:
-        flash(f"Not rolled back: {_reason(error)}")
-    return redirect(url_for("admin_pages.history"))
-
-
-@bp.route("/notices", methods=["GET", "POST"])
-def notices():
-    version, _ = services().tables.current()
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        notice = {
-            "id": request.form.get("id", "").strip(),
-            "text": {lang: text.strip() for lang, text in (line.split(":", 1) for line in request.form.get("text", "").splitlines()
-                                                           if ":" in line)},
-            "from": request.form.get("from", "").strip(), "to": request.form.get("to", "").strip(),
-        }
-        lines = [item.strip() for item in request.form.get("lines", "").split(",") if item.strip()]
-        if lines:
-            notice["lines"] = lines
-
-        def change(document: dict) -> dict:
-            others = [item for item in document.get("notices", []) if item.get("id") != notice["id"]]
-            return {**document, "notices": others + [notice]}
-
+        target = int(request.form.get("target", ""))
+        expected = int(request.form.get("version", 0))
+    except ValueError:
+        flash("Not rolled back: no such version.")
+        return redirect(url_for("admin_pages.history"))
+    if not confirmed():
         try:
-            services().tables.write(change, author=signed_in_admin(), action=f"notice {notice['id']}",
-                                    expected=int(request.form.get("version", 0)))
-            flash(f"Notice {notice['id']} saved.")
-            return redirect(url_for("admin_pages.notices"))
-        except (Conflict, TableError) as error:
-            errors = error.by_field() if isinstance(error, TableError) else {"form": _reason(error)}
-    document = services().tables.document()
-    return render_template("admin/notices.html", notices=document.get("notices", []), version=version, errors=errors,
-                           form=request.form), 400 if errors else 200
-
-
-@bp.post("/notices/<notice_id>/delete")
-def delete_notice(notice_id: str):
-    def change(document: dict) -> dict:
-        return {**document, "notices": [item for item in document.get("notices", []) if item.get("id") != notice_id]}
-
+            rows = diff_rows(changes_between(tables().document(), tables().document(target)), display_zone())
+        except LookupError:
+            flash(f"Not rolled back: there is no version {target}.")
+            return redirect(url_for("admin_pages.history"))
+        return confirm_page(
+            title=f"Roll back to version {target}?",
+            consequences=[f"The table becomes what it was in version {target}, as a new version; "
+                          "every router process uses it for its next call."
+                          + ("" if rows else " It is the same as the current table, so nothing will change.")],
+            details=rows, confirm_label=f"Yes, roll back to version {target}", cancel_url=url_for("admin_pages.history"))
     try:
-        services().tables.write(change, author=signed_in_admin(), action=f"notice {notice_id} removed",
-                                expected=int(request.form.get("version", 0)))
-        flash(f"Notice {notice_id} removed.")
-    except (Conflict, TableError) as error:
-        flash(f"Not removed: {_reason(error)}")
-    return redirect(url_for("admin_pages.notices"))
+        new = tables().rollback(target, author=session[ADMIN_KEY], expected=expected)
+        flash(f"Rolled back to version {target}; the table is now version {new}." if new != expected
+              else f"Version {target} is the current table already; nothing changed.")
+    except (Conflict, TableError, LookupError) as error:
+        flash(f"Not rolled back: {reason(error)}")
+    return redirect(url_for("admin_pages.history"))
 
 
 @bp.get("/what-if")
 def what_if_page():
-    answer, error = None, None
-    if request.args.get("to"):
-        at = instant(request.args.get("at"), services().clock())
-        if at is None:
-            error = "Give the instant with its UTC offset, e.g. 2026-12-24T10:00:00+01:00."
-        else:
-            answer = what_if(services().tables.current()[1], request.args["to"], request.args.get("from", ""), at)
-    return render_template("admin/what_if.html", answer=answer, error=error, args=request.args)
+    answer, error, args = None, None, request.args
+    table = tables().current()[1]
+    if args.get("to"):
+        at, error = _asked_instant(table, args)
+        if at is not None:
+            answer = what_if(table, args["to"], args.get("from", ""), at)
+            local = datetime.fromisoformat(answer["local_time"])
+            answer["local_text"] = instant_text(local)
+            for queue in answer["queues"]:
+                queue["until_text"] = _when(datetime.fromisoformat(queue["open_until"]), local) if queue["open_until"] else None
+                queue["opens_text"] = _when(datetime.fromisoformat(queue["next_opening"]), local) if queue["next_opening"] else None
+    numbers = sorted({(number, line.name) for line in table.lines for number in line.numbers})
+    return render_template("admin/what_if.html", answer=answer, error=error, args=args,
+                           numbers=[(number, f"{phone(number)} ({name})") for number, name in numbers])
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, Conflict):
-        return f"the table changed meanwhile (now version {error.current}); reload and try again"
-    return str(error)
+def _asked_instant(table: Table, args) -> tuple[datetime | None, str | None]:
+    """From `at` (ISO with offset), or a date and time in the line's local time or UTC; none: now."""
+    if args.get("at"):
+        at = instant(args["at"], clock())
+        return (at, None) if at else (None, "Give the instant with its UTC offset, e.g. 2026-12-24T10:00:00+01:00.")
+    if not args.get("date"):
+        return clock(), None
+    try:
+        day = date.fromisoformat(args["date"])
+        hour = time.fromisoformat(args.get("time") or "00:00")
+    except ValueError:
+        return None, "Give the date as a date and the time as HH:MM."
+    zone = "UTC" if args.get("in") == "UTC" else line_for(table, args["to"], args.get("from", "")).line.timezone
+    return datetime.combine(day, hour, tzinfo=ZoneInfo(zone)), None
 
-
-def _diff(changed: dict) -> list[tuple[str, str, str]]:
-    """(path, before, after) for every value that differs, e.g. ("GB.queues.billing.hours", "Mon-Fri 09:00-17:00", ...)."""
-    rows = []
-    for key, sides in changed.items():
-        before, after = _flatten(sides.get("before"), key), _flatten(sides.get("after"), key)
-        for path in sorted(set(before) | set(after)):
-            if before.get(path) != after.get(path):
-                rows.append((path, before.get(path, "—"), after.get(path, "—")))
-    return rows
-
-
-def _flatten(value, prefix: str) -> dict[str, str]:
-    if isinstance(value, dict):
-        return {path: text for key, item in value.items() for path, text in _flatten(item, f"{prefix}.{key}").items()}
-    if value is None:
-        return {}
-    return {prefix: ", ".join(map(str, value)) if isinstance(value, list) else str(value)}

@@ -166,7 +166,7 @@ class TableStore:
                         pipe.reset()
                         return current_version
                     version = current_version + 1
-                    record = Change(version, author, self._clock().isoformat(), action, _changes(current, document))
+                    record = Change(version, author, self._clock().isoformat(), action, changes_between(current, document))
                     pipe.multi()
                     pipe.set(f"{DOCUMENT}{version}", json.dumps(document))
                     pipe.set(VERSION, version)
@@ -193,7 +193,7 @@ def replace_notice(notices: list[dict], notice: dict) -> list[dict]:
     return [*notices, notice]
 
 
-def _changes(before: dict, after: dict) -> dict:
+def changes_between(before: dict, after: dict) -> dict:
     """Which entries (and the default line) differ, with both sides."""
     changed = {}
     old, new = before.get("lines", {}), after.get("lines", {})

@@ -49,7 +49,8 @@ def test_an_edit_from_a_stale_form_is_refused_with_an_explanation(client):
     page = client.get("/admin/lines/SE").get_data(as_text=True)
     assert 'name="version" value="1"' in page
     form = {"csrf_token": token, "version": "1", "name": "Sweden", "timezone": "Europe/Stockholm", "numbers": "+46201605899",
-            "languages": "sv-SE\nen-GB", "technical_enabled": "on", "technical_hours": "24x7"}
+            "languages": "sv-SE\nen-GB", "technical_enabled": "on",
+            **{f"hours-technical-all-{day}": "00:00-24:00" for day in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}}
     assert client.post("/admin/lines/SE", data=form).status_code == 302
     stale = client.post("/admin/lines/SE", data={**form, "name": "Sverige"})
     assert stale.status_code == 400 and "Someone else changed the table" in stale.get_data(as_text=True)
