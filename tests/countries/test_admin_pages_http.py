@@ -61,3 +61,18 @@ def test_adding_a_line_from_the_overview_needs_no_script(client):
     signed_in(client)
     response = client.get("/admin/lines/new?id=no")
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/lines/NO?new=1")
+
+
+@pytest.mark.parametrize("path", ["/admin/lines/SE", "/admin/lines/NEWLINE", "/admin/lines/SE/delete", "/admin/lines/SE/closures",
+                                  "/admin/lines/SE/closures/remove", "/admin/lines/SE/emergency", "/admin/bulk-hours",
+                                  "/admin/notices/new", "/admin/rollback", "/admin/zone", "/admin/lines/XX/emergency"])
+@pytest.mark.parametrize("junk", [{}, {"version": "x", "kind": "part", "date_from": "2026-02-30", "start": "25:00", "end": "ab",
+                                       "queue": "sales", "action": "on", "confirmed": "yes", "index": "-1", "target": "999",
+                                       "technical_enabled": "on", "technical_weeks": "A,Z", "hours-technical-A-Mon": "24:00-01:00",
+                                       "zone": "Mars/Olympus", "id": "a b", "from_date": "x", "line-SE": "on"}])
+def test_any_form_posted_to_an_admin_page_gets_a_page_not_a_server_error(client, path, junk):
+    """Missing, malformed or impossible fields: a 2xx, 3xx or 4xx, never a 5xx, and the table is never left invalid."""
+    token = signed_in(client)
+    response = client.post(path, data={**junk, "csrf_token": token})
+    assert response.status_code < 500
+    assert client.get("/admin").status_code == 200
