@@ -58,14 +58,6 @@ class Segment:
         why = {HOLIDAY: "public holiday", CLOSURE: "closure", EMERGENCY: "emergency switch"}[self.state]
         return f"closed {span} ({why}{': ' + self.reason if self.reason else ''})"
 
-    @property
-    def left(self) -> float:
-        return round(100 * self.start / MINUTES_PER_DAY, 2)
-
-    @property
-    def width(self) -> float:
-        return round(100 * (self.end - self.start) / MINUTES_PER_DAY, 2)
-
 
 @dataclass
 class Day:
