@@ -14,8 +14,8 @@ from app import create_app
 ADMIN = {"Authorization": "Bearer t"}
 ANNA = {"name": "Anna", "pin": "4711", "password": "correct horse battery", "queues": ["technical"], "languages": ["en"],
         "phones": []}
-NOTICE = {"id": "n1", "text": "en: Mail is slow.", "lines": "", "from": "2026-11-24T08:00:00+01:00",
-          "to": "2026-11-25T08:00:00+01:00"}
+NOTICE = {"id": "n1", "text-en": "Mail is slow.", "zone": "Europe/Stockholm", "from_date": "2026-11-24", "from_time": "08:00",
+          "to_date": "2026-11-25", "to_time": "08:00"}
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def with_cookie(app, name, path, value):
 
 
 def post_notice(client, token):
-    return client.post("/admin/notices", data={**NOTICE, "csrf_token": token, "version": "1"})
+    return client.post("/admin/notices/new", data={**NOTICE, "csrf_token": token, "version": "1"})
 
 
 def test_a_revoked_admins_old_cookie_no_longer_loads_or_posts(app):
