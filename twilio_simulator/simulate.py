@@ -15,9 +15,14 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Callable, TextIO
 
-from twilio_simulator.call_transcript import DeliveredCode
-from twilio_simulator.twilio_player import CallPlayer, Event, http_transport, parse_answer
 from runtime.settings import Settings
+from twilio_simulator.call_transcript import DeliveredCode
+from twilio_simulator.twilio_player import (
+    CallPlayer,
+    Event,
+    http_transport,
+    parse_answer,
+)
 
 ENDINGS = {
     "hangup": "call ended",

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from typing import Callable, Iterable
 from urllib.parse import urlencode, urlsplit
 
@@ -31,6 +33,49 @@ Answers = Iterable[str] | Callable[[Event], "str | None"]
 E164 = re.compile(r"\+[1-9]\d{1,14}")
 CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 USER_AGENT = "TwilioProxy/1.1"  # what Twilio's webhook requests identify as
+
+
+class BoardLock:
+    """One lock for a switchboard's state, re-entrant, that a webhook request can step out of.
+
+    While Twilio waits for our webhook, our webhook may call Twilio's REST API (the stand-in in
+    `rest.py`), which changes the same state: so the lock is let go for the request's duration
+    (`released()`), and each step re-checks its leg afterwards (`Leg.epoch`).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> "BoardLock":
+        me = threading.get_ident()
+        if self._owner == me:
+            self._depth += 1
+            return self
+        self._lock.acquire()
+        self._owner, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+    @contextmanager
+    def released(self):
+        if self._owner != threading.get_ident():
+            yield
+            return
+        depth = self._depth
+        self._owner, self._depth = None, 0
+        self._lock.release()
+        try:
+            yield
+        finally:
+            self._lock.acquire()
+            self._owner, self._depth = threading.get_ident(), depth
 
 
 class Switchboard:
@@ -53,6 +98,7 @@ class Switchboard:
         self._transport = transport
         self._validator = RequestValidator(auth_token)
         self.site = base_url.rstrip("/")
+        self.lock = BoardLock()
         self.log: list[tuple[str, str, dict]] = []  # (method, url, params) of every request, in order
         self.engine = Engine(self._request, account_sid=account_sid or "AC" + secrets.token_hex(16),
                              max_requests=max_requests, on_event=on_event)
@@ -78,11 +124,15 @@ class Switchboard:
             raise ValueError("voice_path and status_path start with '/'")
         if not all(isinstance(key, str) and isinstance(value, str) for key, value in (extra_params or {}).items()):
             raise ValueError("extra_params maps strings to strings, as Twilio's form parameters do")
+        with self.lock:
+            return self._inbound(to, from_, party, call_sid, voice_path, status_path, extra_params)
+
+    def _inbound(self, to, from_, party, call_sid, voice_path, status_path, extra_params) -> Leg:
         params = {**_caller_params(to, from_), **(extra_params or {})}
-        leg = self.engine.new_leg(params, party, sid=call_sid,
-                                  status_callback=self.url(status_path) if status_path else None)
-        leg.status = "ringing"
         engine = self.engine
+        leg = engine.new_leg(params, party, sid=call_sid,
+                             status_callback=self.url(status_path) if status_path else None)
+        leg.status = "ringing"
 
         def ring():
             doc = engine.fetch(leg, self.url(voice_path), "POST", {}, CALL)
@@ -94,21 +144,25 @@ class Switchboard:
         return leg
 
     def run(self) -> None:
-        """Play until nothing more happens by itself (staying callers keep waiting)."""
-        self.engine.run()
+        """Play until nothing more happens by itself (a caller who stays keeps being played the hold)."""
+        with self.lock:
+            self.engine.run()
 
     def advance(self, seconds: float) -> None:
         """Let `seconds` of call time pass."""
-        self.engine.run(until=self.engine.now + seconds)
+        with self.lock:
+            self.engine.run(until=self.engine.now + seconds)
 
     def run_until(self, done: Callable[[], bool]) -> None:
         """Play event by event until `done()` is true or nothing is left to happen."""
-        while not done() and self.engine.step():
-            pass
+        with self.lock:
+            while not done() and self.engine.step():
+                pass
 
     def hang_up(self, leg: Leg, why: str = "the caller hangs up") -> None:
-        self.engine.finish(leg, "completed", why)
-        self.engine.run(until=self.engine.now)
+        with self.lock:
+            self.engine.finish(leg, "completed", why)
+            self.engine.run(until=self.engine.now)
 
     def _request(self, leg: Leg | None, url: str, method: str, params: dict, call_status: str | None):
         """Send one signed webhook request as Twilio does: a POST form, or a GET with a query."""
@@ -123,10 +177,11 @@ class Switchboard:
         if leg is not None:
             leg.transcript.requests.append((url, params))
         try:
-            if method == "GET":
-                status, content_type, text = self._transport(url, body, headers, method="GET")
-            else:  # the plain three-argument call every transport supports
-                status, content_type, text = self._transport(url, body, headers)
+            with self.lock.released():  # our webhook may call the REST stand-in meanwhile
+                if method == "GET":
+                    status, content_type, text = self._transport(url, body, headers, method="GET")
+                else:  # the plain three-argument call every transport supports
+                    status, content_type, text = self._transport(url, body, headers)
         except OSError as exc:
             raise ProtocolError(f"{method} {url} failed: {exc}") from exc
         if leg is not None:

@@ -256,7 +256,7 @@ class Engine:
              on_answer: Callable[[], None] | None = None) -> None:
         """An outgoing leg rings its party; on answer it plays `url` (or `twiml`)."""
         leg.place, leg.status = "ringing", "ringing"
-        self.notify_status(leg, "initiated", "queued")
+        self.notify_status(leg, "initiated", "initiated")
         self.notify_status(leg, "ringing", "ringing")
         party = leg.party
         if party.busy:
@@ -628,7 +628,7 @@ class Engine:
                              if attrs.get("statusCallback") else None, status_method=attrs.get("statusCallbackMethod", "POST"),
                              status_events=frozenset(attrs.get("statusCallbackEvent", "completed").split()))
         leg.place, leg.resume["child"] = "dialling", child.sid
-        self.notify_status(child, "initiated", "queued")
+        self.notify_status(child, "initiated", "initiated")
         child.status = child.place = "ringing"
         self.notify_status(child, "ringing", "ringing")
         self.record(child, Event("ring", f"call from {child.params['From']}"))

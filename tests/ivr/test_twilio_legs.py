@@ -9,17 +9,8 @@ piece of Twilio's documented behaviour:
 """
 from __future__ import annotations
 
+from tests.ivr.test_twilio_player import BASE, FROM, TO, TOKEN, paths, posted_to, twiml, webhook_app
 from twilio_simulator.twilio_player import CallPlayer, Party, Switchboard, flask_transport
-from tests.ivr.test_twilio_player import (
-    BASE,
-    FROM,
-    TO,
-    TOKEN,
-    paths,
-    posted_to,
-    twiml,
-    webhook_app,
-)
 
 AGENT_LINE, AGENT = "+46850000000", "+46701112233"
 QUEUED = twiml('<Enqueue waitUrl="hold" action="queue-result">support</Enqueue>')
@@ -147,7 +138,7 @@ def test_the_number_url_plays_on_the_called_partys_leg():
     [done] = posted_to(received, "/ivr/dial-done")
     assert (done["DialCallStatus"], done["DialCallSid"], done["DialCallDuration"]) == ("completed", screen["CallSid"], "20")
     events = [p["CallStatus"] for p in posted_to(received, "/ivr/child-status")]
-    assert events == ["queued", "ringing", "in-progress", "completed"]
+    assert events == ["initiated", "ringing", "in-progress", "completed"]
 
 
 def test_a_number_that_does_not_answer_is_no_answer_and_only_that_status_is_final():
@@ -158,4 +149,4 @@ def test_a_number_that_does_not_answer_is_no_answer_and_only_that_status_is_fina
     assert posted_to(received, "/ivr/dial-done")[0]["DialCallStatus"] == "no-answer"
     assert "/ivr/screen" not in paths(received)
     events = [p["CallStatus"] for p in posted_to(received, "/ivr/child-status")]
-    assert events == ["queued", "ringing", "no-answer"]
+    assert events == ["initiated", "ringing", "no-answer"]
