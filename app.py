@@ -15,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     from admin.cli import admins as admins_cli_bp
     from admin.cli import bp as orgs_cli_bp
     from admin.cli import countries as countries_cli_bp
+    from admin.cli import data as data_cli_bp
     from admin.countries_api import bp as countries_api_bp
     from admin.countries_api import notices_bp, what_if_bp
     from admin.pages import bp as admin_pages_bp
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     from operations.health import bp as health_bp
     from runtime.logs import configure as configure_logging
     from bootstrap import EXTENSION, build_services
+    from runtime.redis_connection import StoreUnavailable
 
     config = dict(config or {})
     settings = config.pop("settings", None) or Settings.from_env()
@@ -53,9 +55,20 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(orgs_cli_bp)
     app.register_blueprint(admins_cli_bp)
     app.register_blueprint(countries_cli_bp)
+    app.register_blueprint(data_cli_bp)
+    app.register_error_handler(StoreUnavailable, store_unavailable)
     app.register_blueprint(agent_api_bp)
     app.register_blueprint(console_bp)
     return app
+
+
+def store_unavailable(error):
+    """Redis did not answer (or no replica confirmed a write): try again, nothing was promised."""
+    from flask import jsonify, request
+
+    if request.path.startswith(("/admin/api", "/agent/api", "/api")):
+        return jsonify(error="storage unavailable, try again"), 503
+    return "Storage is unavailable; please try again in a moment.\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 if __name__ == "__main__":

@@ -26,8 +26,9 @@ from ivr.flow import CallFlow
 from call_store.waiting import WaitingRoom
 from routing.table import read_document
 from runtime.dev_tokens import development_token
+from runtime.data_marker import DataMarker
 from runtime.redis_connection import open_redis
-from runtime.settings import Settings
+from runtime.settings import Settings, SettingError
 from verification.audit import AuditLog
 from verification.codes import CodeBook, CodePolicy
 from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender
@@ -65,23 +66,26 @@ class Services:
     sign_in_throttle: SignInThrottle
     redis_embedded: bool = False
     page_sessions: "PageSessions | None" = None  # the admin pages' and console's sessions, set where the app is made
+    marker: DataMarker | None = None
 
 
 def build_services(settings: Settings, overrides: dict) -> Services:
-    """Wire the parts; a bad table or catalogue stops start-up here, naming the fault."""
+    """Wire the parts; a bad table, catalogue or production setting stops start-up here, naming the fault."""
+    code_secret = required_code_secret(settings)
     catalogues = load_catalogues()
     validate = validator(catalogues)
     document = read_document(settings.countries_file)
     validate(document)
     clock = overrides.get("clock") or system_clock
     client = overrides.get("redis") or open_redis(settings)
-    tables = TableStore(client, clock, validate)
+    marker = DataMarker(client, settings.data_marker_file, clock)
+    tables = TableStore(client, clock, validate, marker)
     tables.start(document)
     token = settings.twilio_auth_token or development_token(settings.dev_token_file)
     outbox = Outbox(client)
     senders = build_senders(settings, outbox)
     directory = Directory(client)
-    codes = CodeBook(client, clock, settings.code_secret, code_policy(settings))
+    codes = CodeBook(client, clock, code_secret, code_policy(settings))
     calls = CallStore(client, settings.call_ttl, directory, codes)
     waiting = WaitingRoom(client, clock)
     callbacks = CallbackBook(client, clock)
@@ -121,8 +125,23 @@ def build_services(settings: Settings, overrides: dict) -> Services:
         sign_in_throttle=throttle,
         agent_flow=AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues,
                              clock=clock, line_name=line_name, redis_client=client),
-        redis_embedded="redis" not in overrides and not settings.redis_url,
+        redis_embedded="redis" not in overrides and not settings.redis_server_given,
+        marker=marker,
     )
+
+
+def required_code_secret(settings: Settings) -> str:
+    """CODE_SECRET; required in production, where every machine must key codes alike.
+
+    On a developer's machine a random secret in the instance folder stands in: every process
+    there shares it, and unlike a secret kept in Redis it survives Redis losing its data.
+    """
+    if settings.code_secret:
+        return settings.code_secret
+    if settings.production and settings.redis_server_given:
+        raise SettingError("CODE_SECRET is required in production (TWILIO_AUTH_TOKEN and a Redis server set): "
+                           "set the same random value on every machine, e.g. `openssl rand -hex 32`")
+    return development_token(settings.dev_code_secret_file)
 
 
 def build_senders(settings: Settings, outbox: Outbox) -> dict[str, Sender]:

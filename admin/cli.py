@@ -142,3 +142,25 @@ def what_if_command(dialed: str, caller: str, at: str | None) -> None:
         name = queue["queue"] + (f" {queue['severity']}" if queue["severity"] else "")
         state = (f"open until {queue['open_until']}" if queue["open_until"] else "open all week") if queue["open"] else f"closed ({queue['closed_by'] or 'outside hours'}); opens {queue['next_opening']}"
         click.echo(f"  {name:<12} {state}")
+
+
+data = Blueprint("data_cli", __name__, cli_group="data")
+
+
+@data.cli.command("status")
+def data_status() -> None:
+    """Whether Redis still holds the data this deployment wrote (the marker of the first seeding)."""
+    lost = services().marker.check()
+    if lost:
+        raise click.ClickException(lost)
+    click.echo("Redis holds the router's data (data marker present)")
+
+
+@data.cli.command("reseed")
+@click.option("--author", default="cli", show_default=True)
+@click.confirmation_option(prompt="Seed the table file as the live table and mark this Redis as the router's data?")
+def data_reseed(author: str) -> None:
+    """After a loss, once restored what could be: start afresh from COUNTRIES_FILE with a new marker."""
+    settings = services().settings
+    version = services().tables.reseed(read_document(settings.countries_file), author=author)
+    click.echo(f"the table is now version {version}, from {settings.countries_file}; the data marker is new")

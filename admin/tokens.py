@@ -12,7 +12,7 @@ import secrets
 
 import redis
 
-from runtime.redis_connection import redis_errors
+from runtime.redis_connection import acknowledged, redis_errors
 
 TOKENS = "admin-tokens"  # digest -> name
 
@@ -28,14 +28,14 @@ class AdminTokens:
 
     def create(self, name: str) -> str:
         token = secrets.token_urlsafe(32)
-        with redis_errors():
-            self._redis.hset(TOKENS, digest(token), name)
+        with redis_errors():  # confirmed by replicas before the token is shown: it must not vanish later
+            acknowledged(self._redis.pipeline()).hset(TOKENS, digest(token), name).execute()
         return token
 
     def revoke(self, name: str) -> int:
         with redis_errors():
             gone = [key for key, owner in self._redis.hgetall(TOKENS).items() if owner == name]
-            return self._redis.hdel(TOKENS, *gone) if gone else 0
+            return acknowledged(self._redis.pipeline()).hdel(TOKENS, *gone).execute()[0] if gone else 0
 
     def names(self) -> list[str]:
         with redis_errors():

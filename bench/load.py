@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     mail = subprocess.Popen([sys.executable, "-m", "bench.mail_sink", str(mail_port), str(inbox)], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)
     mail.stdout.readline()  # "ready"
-    env = {"REDIS_URL": server.url, "TWILIO_AUTH_TOKEN": TOKEN, "ADMIN_TOKEN": ADMIN, "PUBLIC_BASE_URL": PUBLIC,
+    env = {"REDIS_URL": server.url, "TWILIO_AUTH_TOKEN": TOKEN, "CODE_SECRET": "bench-code-secret", "ADMIN_TOKEN": ADMIN, "PUBLIC_BASE_URL": PUBLIC,
            "INSTANCE_DIR": str(folder / "instance"), "LOG_LEVEL": "WARNING", "DELIVERY_WAIT": "0.5",
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail_port), "SMTP_FROM": "support@router.bench",
            "CODE_LIMIT_PER_ORG": "1000000", "CODE_LIMIT_PER_CALLER": "1000000"}

@@ -17,7 +17,7 @@ import redis
 
 from call_store.waiting import Waiting, serving_order
 from runtime.metrics import CALLBACKS
-from runtime.redis_connection import redis_errors
+from runtime.redis_connection import acknowledged, redis_errors, unless_network
 from runtime.unit_of_work import staged
 
 OPEN = "callbacks:open"  # sorted by the caller's original place in line
@@ -53,8 +53,8 @@ class CallbackBook:
 
     def request(self, **fields) -> Callback:
         callback = Callback(id=secrets.token_hex(6), requested_at=self._clock().timestamp(), **fields)
-        with staged(self._redis) as pipe:  # with the call's record of it, in one MULTI
-            pipe.set(RECORD + callback.id, json.dumps(asdict(callback))).zadd(OPEN, {callback.id: callback.place})
+        with staged(self._redis) as pipe:  # with the call's record of it, in one MULTI that replicas confirm
+            acknowledged(pipe).set(RECORD + callback.id, json.dumps(asdict(callback))).zadd(OPEN, {callback.id: callback.place})
         CALLBACKS.labels("requested").inc()
         return callback
 
@@ -89,6 +89,7 @@ class CallbackBook:
     def _change(self, callback_id: str, allowed: Callable[[Callback], bool], **fields) -> bool:
         key = RECORD + callback_id
         with redis_errors(), self._redis.pipeline() as pipe:
+            acknowledged(pipe)
             while True:
                 try:
                     pipe.watch(key)
@@ -105,5 +106,5 @@ class CallbackBook:
                         pipe.zrem(OPEN, callback_id)
                     pipe.execute()
                     return True
-                except redis.WatchError:
-                    continue
+                except redis.WatchError as race:
+                    unless_network(race)

@@ -6,6 +6,11 @@ pointer in one MULTI guarded by WATCH, so a stale writer gets `Conflict`
 instead of overwriting a colleague. A process parses each version once and
 keeps it; a call keeps the version it started with, so it never changes
 rules mid-call, and the next call picks up the new table.
+
+Every write is durable: replicas confirm it before it counts as done
+(`runtime.redis_connection.acknowledged`). The first seeding writes the data
+marker with version 1, so a Redis that later has no table is known to have
+lost it (`runtime.data_marker`) and is not seeded over.
 """
 from __future__ import annotations
 
@@ -20,7 +25,8 @@ from datetime import datetime
 import redis
 
 from routing.model import Table
-from runtime.redis_connection import StoreUnavailable, redis_errors
+from runtime.data_marker import DataMarker
+from runtime.redis_connection import StoreUnavailable, acknowledged, redis_errors, unless_network
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +57,12 @@ class Change:
 
 
 class TableStore:
-    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], validate: Callable[[dict], Table]):
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], validate: Callable[[dict], Table],
+                 marker: DataMarker | None = None):
         self._redis = client
         self._clock = clock
         self.validate = validate
+        self.marker = marker or DataMarker(client, None, clock)
         self._parsed: OrderedDict[int, Table] = OrderedDict()
         self._seed: dict | None = None
 
@@ -63,13 +71,24 @@ class TableStore:
     def current(self) -> tuple[int, Table]:
         """The newest version: one Redis round trip when this process has parsed it already.
 
-        A Redis that has lost the table (a new or flushed server) is seeded again from the file.
+        A new Redis is seeded from the file; one that has lost the table is not (it serves the
+        table this process last read, or the file, without writing it) and the loss is reported.
         """
         with redis_errors():
             version = int(self._redis.get(VERSION) or 0)
         if not version and self._seed is not None:
+            if self.marker.check():
+                return 0, self._stand_in()
             version = self.seed(self._seed)
         return version, self.at(version)
+
+    def _stand_in(self) -> Table:
+        """What callers are served from while Redis has no table it should have."""
+        if not self._parsed:
+            self._remember(0, self.validate(self._seed))
+        table = self.latest_known()
+        self._parsed[0] = table
+        return table
 
     def at(self, version: int) -> Table:
         table = self._parsed.get(version)
@@ -103,7 +122,9 @@ class TableStore:
         """
         self._seed = document
         try:
-            self.current()
+            version, _ = self.current()
+            if version and not self.marker.present():  # data from before the marker existed: mark it now
+                self.marker.adopt()
         except StoreUnavailable:
             log.warning("Redis unavailable at start-up: serving the table file until it answers")
             self._remember(0, self.validate(document))
@@ -114,9 +135,17 @@ class TableStore:
             if self._redis.exists(VERSION):
                 return int(self._redis.get(VERSION))
         try:
-            return self.write(lambda current: document, author="seed", action="seeded from the table file", expected=0)
+            return self.write(lambda current: document, author="seed", action="seeded from the table file", expected=0,
+                              first_seeding=True)
         except Conflict as conflict:  # another process seeded first
             return conflict.current
+
+    def reseed(self, document: dict, *, author: str) -> int:
+        """An operator's deliberate fresh start after a loss: the file as the next version, a new marker."""
+        self.marker.forget()
+        self._seed = document
+        return self.write(lambda current: document, author=author, action="reseeded from the table file after a loss",
+                          expected=None, first_seeding=True)
 
     def edit_entry(self, line_id: str, edit: Callable[[dict], dict], *, author: str, action: str, expected: int | None) -> int:
         """Change one existing entry (KeyError if there is none)."""
@@ -143,7 +172,8 @@ class TableStore:
         old = self.document(version)
         return self.write(lambda current: old, author=author, action=f"rollback to version {version}", expected=expected)
 
-    def write(self, change: Callable[[dict], dict], *, author: str, action: str, expected: int | None) -> int:
+    def write(self, change: Callable[[dict], dict], *, author: str, action: str, expected: int | None,
+              first_seeding: bool = False) -> int:
         """Validate `change(current document)` whole and store it as the next version.
 
         `expected` is the version the writer read (None: whatever is current).
@@ -153,6 +183,7 @@ class TableStore:
         version comes back.
         """
         with redis_errors(), self._redis.pipeline() as pipe:
+            acknowledged(pipe)
             while True:
                 try:
                     pipe.watch(VERSION)
@@ -171,11 +202,14 @@ class TableStore:
                     pipe.set(f"{DOCUMENT}{version}", json.dumps(document))
                     pipe.set(VERSION, version)
                     pipe.rpush(HISTORY, json.dumps(record.__dict__))
+                    marker = self.marker.stage_first_seeding(pipe) if first_seeding else None
                     pipe.execute()
+                    if marker:
+                        self.marker.seeded(marker)
                     self._remember(version, table)
                     return version
-                except redis.WatchError:
-                    continue
+                except redis.WatchError as race:
+                    unless_network(race)
 
     def _remember(self, version: int, table: Table) -> None:
         self._parsed[version] = table

@@ -1,7 +1,10 @@
 """Liveness, readiness and metrics for load balancers, orchestrators and Prometheus.
 
-/healthz says the process answers; /readyz checks what a call needs (Redis
-reachable, the country table loaded) and names whichever fails; /metrics is
+/healthz says the process answers; /readyz checks what a call needs and names
+whichever fails: Redis takes a write (so it is a primary, not a demoted
+replica this process is still talking to), the country table is loaded, and
+Redis still holds the data this deployment wrote (`runtime.data_marker`,
+naming what is missing when it does not); /metrics is
 Prometheus' text format, for the scraper that presents METRICS_TOKEN (without
 one, for the machine itself: its figures tell an attacker how busy and how
 guarded the router is).
@@ -9,13 +12,16 @@ guarded the router is).
 from __future__ import annotations
 
 import hmac
+import time
 from ipaddress import ip_address
 
-import redis
 from flask import Blueprint, Response, jsonify, request
 
-from runtime.metrics import exposition
 from bootstrap import services
+from runtime.metrics import exposition
+from runtime.redis_connection import StoreUnavailable, redis_errors
+
+PROBE = "health:probe"
 
 bp = Blueprint("health", __name__)
 
@@ -27,9 +33,14 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    checks = {"redis": _redis_ok(), "table": bool(services().tables.latest_known().lines)}
+    found = services()
+    writable = _writable()
+    lost = _data_lost() if writable else None
+    checks = {"redis": writable, "table": bool(found.tables.latest_known().lines), "data": writable and not lost}
     failing = [name for name, ok in checks.items() if not ok]
     body = {"status": "ready" if not failing else "not ready", "checks": {name: "ok" if ok else "failing" for name, ok in checks.items()}}
+    if lost:
+        body["data_lost"] = lost
     return jsonify(body), 200 if not failing else 503
 
 
@@ -53,8 +64,20 @@ def _loopback(address: str | None) -> bool:
         return False
 
 
-def _redis_ok() -> bool:
+def _writable() -> bool:
+    """A write, not a PING: a demoted primary answers PING but refuses writes (READONLY)."""
     try:
-        return bool(services().redis.ping())
-    except redis.RedisError:
+        with redis_errors():
+            return bool(services().redis.set(PROBE, repr(time.time()), px=60_000))
+    except StoreUnavailable:
         return False
+
+
+def _data_lost() -> str | None:
+    marker = services().marker
+    if marker is None:
+        return None
+    try:
+        return marker.check()
+    except StoreUnavailable:
+        return None

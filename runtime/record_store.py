@@ -2,6 +2,7 @@
 
 A record and its index change together in one MULTI, guarded by WATCH, so a
 lookup never sees a half-written record, and a batch lands whole or not at all.
+Every change is durable: replicas confirm it before it counts as done.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Generic, TypeVar
 
 import redis
 
-from runtime.redis_connection import redis_errors
+from runtime.redis_connection import acknowledged, redis_errors, unless_network
 from runtime.unit_of_work import read_together
 
 T = TypeVar("T")
@@ -80,6 +81,7 @@ class PhoneIndexedStore(Generic[T]):
     def _transaction(self, keys: list[str], stage):
         """Read the current records under WATCH, stage the writes, and retry if anyone raced us."""
         with redis_errors(), self._redis.pipeline() as pipe:
+            acknowledged(pipe)
             while True:
                 try:
                     pipe.watch(*keys)
@@ -88,8 +90,8 @@ class PhoneIndexedStore(Generic[T]):
                     result = stage(pipe, old)
                     pipe.execute()
                     return result
-                except redis.WatchError:
-                    continue
+                except redis.WatchError as race:
+                    unless_network(race)
 
     def _many(self, keys: list[str]) -> list[T]:
         if not keys:

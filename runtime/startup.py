@@ -10,13 +10,14 @@ from flask import Flask
 from prompts.catalogue import CatalogueError
 from routing.table import TableError
 from bootstrap import EXTENSION
+from runtime.settings import SettingError
 from runtime.settle import settle
 
 
 def main(create_app: Callable[[], Flask]) -> None:
     try:
         app = create_app()
-    except (TableError, CatalogueError, OSError) as exc:
+    except (TableError, CatalogueError, SettingError, OSError) as exc:
         print(f"support router cannot start:\n{exc}", file=sys.stderr)
         sys.exit(2)
     services = app.extensions[EXTENSION]
@@ -28,8 +29,12 @@ def main(create_app: Callable[[], Flask]) -> None:
         print(f"  {line.id:4} {line.name}: {', '.join(line.numbers)} ({', '.join(line.languages)})")
     if services.redis_embedded:
         print(f"redis: embedded, data in {settings.embedded_redis_file.parent} (set REDIS_URL to use a server)")
+    elif settings.redis_sentinels:
+        print(f"redis: the primary of {settings.redis_sentinel_master!r} as {len(settings.redis_sentinels)} Sentinel(s) name it")
     else:
         print("redis: REDIS_URL")
+    if services.marker and services.marker.lost:
+        print(f"DATA LOSS: {services.marker.lost}", file=sys.stderr)
     if services.token_is_development:
         print(f"twilio: no TWILIO_AUTH_TOKEN; webhooks must be signed with the development token in {settings.dev_token_file}")
         print("        try a call: python -m twilio_simulator --to +46201605899 --from +46701234567")

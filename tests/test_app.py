@@ -21,7 +21,7 @@ from tests.twiml import parse
 def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, redis_client, tmp_path):
     """Every other webhook goes to the other process; the call still ends in the chosen queue and language."""
     ports = [free_port(), free_port()]
-    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "PUBLIC_BASE_URL": PUBLIC, "INSTANCE_DIR": str(tmp_path)}
+    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CODE_SECRET": "test-code-secret", "PUBLIC_BASE_URL": PUBLIC, "INSTANCE_DIR": str(tmp_path)}
     served: list[int] = []
     with router(ports[0], **env), router(ports[1], **env):
         transcript = CallPlayer(
@@ -37,7 +37,7 @@ def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, 
 def test_gunicorn_with_the_repositorys_settings_serves_a_whole_call(redis_url, tmp_path):
     """The production command from README (gunicorn reads gunicorn.conf.py): workers settle, then take calls."""
     port = free_port()
-    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "PUBLIC_BASE_URL": PUBLIC, "INSTANCE_DIR": str(tmp_path)}
+    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CODE_SECRET": "test-code-secret", "PUBLIC_BASE_URL": PUBLIC, "INSTANCE_DIR": str(tmp_path)}
     command = ("-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:create_app()")
     with router(port, command, **env):
         transcript = CallPlayer(transport=round_robin([port], []), auth_token=TWILIO_TOKEN, base_url=PUBLIC,
@@ -49,7 +49,7 @@ def test_gunicorn_with_the_repositorys_settings_serves_a_whole_call(redis_url, t
 def test_python_app_py_keeps_call_state_in_an_embedded_redis_across_a_restart(tmp_path):
     """No REDIS_URL: the language chosen before a restart is still the call's language after it."""
     port = free_port()
-    env = {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "INSTANCE_DIR": str(tmp_path)}
+    env = {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CODE_SECRET": "test-code-secret", "INSTANCE_DIR": str(tmp_path)}
     base = f"http://127.0.0.1:{port}"
     sid = "CA" + "5" * 32
     with router(port, **env):
@@ -99,7 +99,7 @@ def test_a_bad_country_table_stops_start_up_naming_entry_and_field(tmp_path):
 def test_a_table_change_made_through_one_process_is_used_by_another_on_its_next_call(redis_url, redis_client, tmp_path):
     """Process A takes the admin's edit (GB gains French); a call served by process B offers it at once."""
     ports = [free_port(), free_port()]
-    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "ADMIN_TOKEN": "admin-secret", "INSTANCE_DIR": str(tmp_path)}
+    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CODE_SECRET": "test-code-secret", "ADMIN_TOKEN": "admin-secret", "INSTANCE_DIR": str(tmp_path)}
     with router(ports[0], **env), router(ports[1], **env):
         before = CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=f"http://127.0.0.1:{ports[1]}",
                             to="+448000326417", from_="+447911123456", answers=[], max_requests=1).play()

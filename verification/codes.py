@@ -2,8 +2,10 @@
 
 An organisation has at most one live code: a new one replaces the last. It is
 made by pyotp from a fresh secret that is thrown away at once; Redis keeps
-only an HMAC of it (keyed with a server secret), the attempts left and the
-expiry. Issuing (the send limits, sliding windows that hold across processes,
+only an HMAC of it (keyed with a server secret that never enters Redis:
+CODE_SECRET, or on a developer's machine a file in the instance folder, so a
+Redis that loses its data cannot leave processes keyed differently), the
+attempts left and the expiry. Issuing (the send limits, sliding windows that hold across processes,
 and the new record) and checking (judge, then spend or count the attempt) are
 each one Lua script: one round trip, and of two calls entering the same code
 at the same instant exactly one succeeds.
@@ -28,7 +30,6 @@ from runtime.unit_of_work import now_with_staged
 CHALLENGE = "otp:"
 SENT_FOR_ORG = "otp-sent:org:"
 SENT_TO_CALLER = "otp-sent:caller:"
-SECRET = "secret:otp-hmac"
 CODE_DIGITS = 6
 
 # KEYS: the code's record, then one sliding window per limit. ARGV: now (ms), the send's id,
@@ -48,8 +49,16 @@ for i = 2, #KEYS do
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'digest', ARGV[3], 'attempts_left', ARGV[4], 'expires_at', now / 1000 + tonumber(ARGV[5]),
-           'request', ARGV[6])
+           'request', ARGV[6], 'send', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 0
+"""
+
+# KEYS: the code's record, then the windows its send was counted in. ARGV: the send's id. A delivery that
+# failed gives its send back: it leaves the windows, and its code (nobody received it) is dropped.
+_REFUND = """
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+if redis.call('HGET', KEYS[1], 'send') == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
 """
 
@@ -96,14 +105,18 @@ class RateLimited(Exception):
 class Issued:
     code: str  # goes to the delivery channel and nowhere else
     expires_at: datetime
+    send_id: str = ""  # what the send limits counted, to give back if the delivery fails
+    counted_in: tuple[str, ...] = ()  # the code's record, then the windows
 
 
 class CodeBook:
-    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], secret: str | None = None,
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], secret: str,
                  policy: CodePolicy = CodePolicy()):
+        if not secret:
+            raise ValueError("a code book needs a secret to key its digests")
         self._redis = client
         self._clock = clock
-        self._secret = secret.encode() if secret else None
+        self._secret = secret.encode()
         self.policy = policy
 
     def issue(self, account_number: str, caller: str, request: str = "") -> Issued | None:
@@ -122,14 +135,24 @@ class CodeBook:
             keys.append(SENT_TO_CALLER + caller)
             windows += [policy.caller_window_seconds * 1000, policy.per_caller]
         now_ms = int(now.timestamp() * 1000)
-        args = [now_ms, f"{now_ms}:{secrets.token_hex(4)}", self._digest(account_number, code), policy.max_attempts,
+        send_id = f"{now_ms}:{secrets.token_hex(4)}"
+        args = [now_ms, send_id, self._digest(account_number, code), policy.max_attempts,
                 policy.lifetime_seconds, request, *windows]
         full = now_with_staged(self._redis, lambda pipe: pipe.eval(_ISSUE, len(keys), *keys, *args))
         if full == -1:
             return None
         if full:
             raise RateLimited("organisation" if full == 1 else "caller")
-        return Issued(code, datetime.fromtimestamp(now_ms / 1000 + policy.lifetime_seconds, tz=now.tzinfo))
+        return Issued(code, datetime.fromtimestamp(now_ms / 1000 + policy.lifetime_seconds, tz=now.tzinfo),
+                      send_id, tuple(keys))
+
+    def refund(self, issued: Issued) -> None:
+        """The delivery failed: the send does not count against the limits, and its code is void.
+
+        Budgets exist to stop codes being sprayed at a victim, and a code that never left sprays nothing;
+        counting it would let an SMTP outage use up an organisation's sends on a channel that is down."""
+        with redis_errors():
+            self._redis.eval(_REFUND, len(issued.counted_in), *issued.counted_in, issued.send_id)
 
     def check(self, account_number: str, code: str) -> Outcome:
         """A right code is spent, a wrong one costs an attempt (one round trip, with whatever is staged)."""
@@ -140,16 +163,4 @@ class CodeBook:
         pipe.eval(_CHECK, 1, CHALLENGE + account_number, self._digest(account_number, code), self._clock().timestamp())
 
     def _digest(self, account_number: str, code: str) -> str:
-        if self._secret is None:  # fetched on first use, so start-up does not need Redis
-            self._secret = self._shared_secret()
         return hmac.new(self._secret, f"{account_number}:{code}".encode(), hashlib.sha256).hexdigest()
-
-    def _shared_secret(self) -> bytes:
-        """Without CODE_SECRET: one random secret that every process shares through Redis."""
-        return self._run(lambda: self._redis.pipeline().set(SECRET, secrets.token_hex(32), nx=True).get(SECRET).execute())[1].encode()
-
-    @staticmethod
-    def _run(action):
-        with redis_errors():
-            return action()
-

@@ -52,7 +52,7 @@ def test_redis_stopping_mid_call_gets_an_apology_at_once_and_coming_back_needs_n
 def test_a_router_process_killed_mid_call_is_carried_on_by_another(redis_url, redis_client, tmp_path):
     """Process A takes the first webhooks and is killed; B serves the rest of the call where it was."""
     ports = [free_port(), free_port()]
-    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "PUBLIC_BASE_URL": PUBLIC, "INSTANCE_DIR": str(tmp_path)}
+    env = {"REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CODE_SECRET": "test-code-secret", "PUBLIC_BASE_URL": PUBLIC, "INSTANCE_DIR": str(tmp_path)}
     served: list[int] = []
     with router(ports[1], **env):
         with router(ports[0], **env) as first:

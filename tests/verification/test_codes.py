@@ -90,12 +90,10 @@ def test_codes_from_another_secret_do_not_verify(redis_client, clock):
     assert CodeBook(redis_client, clock, "another-secret").check(ORG, code) is Outcome.WRONG
 
 
-def test_without_a_configured_secret_processes_share_one_through_redis(redis_url, redis_client, clock):
-    """Two code books on separate connections, no CODE_SECRET: a code from one verifies on the other."""
-    first = CodeBook(redis.Redis.from_url(redis_url, **client_options(0.5)), clock)
-    second = CodeBook(redis.Redis.from_url(redis_url, **client_options(0.5)), clock)
-    code = first.issue(ORG, CALLER).code
-    assert second.check(ORG, code) is Outcome.VERIFIED
+def test_a_code_book_without_a_secret_is_refused(redis_client, clock):
+    """No key, no digests: the secret is required, never improvised per process."""
+    with pytest.raises(ValueError):
+        CodeBook(redis_client, clock, "")
 
 
 def test_an_organisation_gets_at_most_three_codes_in_fifteen_minutes(book, clock):
