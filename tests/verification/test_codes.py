@@ -28,11 +28,11 @@ def book(redis_client, clock):
 
 
 def test_a_code_has_six_digits_and_is_stored_only_as_an_hmac(book, redis_client):
-    """Redis holds a digest, the attempts left, the expiry and the request that asked; never the code."""
+    """Redis holds a digest, the attempts left, the expiry, the request that asked and the send's id; never the code."""
     issued = book.issue(ORG, CALLER, "CA1:0")
     assert len(issued.code) == 6 and issued.code.isdigit()
     stored = redis_client.hgetall(CHALLENGE + ORG)
-    assert set(stored) == {"digest", "attempts_left", "expires_at", "request"}
+    assert set(stored) == {"digest", "attempts_left", "expires_at", "request", "send"}
     assert issued.code not in "".join(stored.values())
 
 
