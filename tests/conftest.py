@@ -22,7 +22,8 @@ hypothesis_settings.load_profile("deterministic")
 TWILIO_TOKEN = "test-twilio-auth-token"
 SETTING_NAMES = (
     "HOST", "PORT", "REDIS_URL", "REDIS_TIMEOUT", "INSTANCE_DIR", "COUNTRIES_FILE", "TWILIO_AUTH_TOKEN",
-    "PUBLIC_BASE_URL", "CALL_TTL", "HOLD_MUSIC_URL", "LOG_LEVEL",
+    "PUBLIC_BASE_URL", "CALL_TTL", "HOLD_MUSIC_URL", "LOG_LEVEL", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER",
+    "REDIS_MIN_REPLICAS", "REDIS_REPLICA_WAIT", "REDIS_BREAKER_SECONDS", "CODE_SECRET",
 )
 # Tuesday 24 November 2026, 10:00 in Stockholm: every seed line's billing is open somewhere near.
 TUESDAY_MORNING_STOCKHOLM = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
