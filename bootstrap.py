@@ -1,87 +1,126 @@
-"""Everything a request handler may need, built once per process in `create_app`.
+"""The one place that knows every part of the router: it builds each from the
+settings, gives each what it needs by constructor, registers them by type for
+the views that call them, and mounts the blueprints. `python app.py` starts
+here too (`serve`).
 
-Tests swap any part (the clock, the Redis client) through `create_app(config)`.
+Tests swap what varies (the clock, the Redis client) through `create_app(config)`.
 """
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import redis
-from flask import current_app
+from flask import Flask, jsonify, request
 from twilio.request_validator import RequestValidator
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from admin.api import bp as admin_api_bp
+from admin.cli import admins as admins_cli_bp
+from admin.cli import bp as orgs_cli_bp
+from admin.cli import countries as countries_cli_bp
+from admin.cli import data as data_cli_bp
+from admin.countries_api import bp as countries_api_bp
+from admin.countries_api import notices_bp, what_if_bp
+from admin.pages import bp as admin_pages_bp
 from admin.tokens import AdminTokens
-from web.sessions import PageSessions
-from workforce.directory import AgentDirectory
-from workforce.lockout import SignInThrottle
+from agents.api import bp as agent_api_bp
+from agents.board import QueueBoard
+from agents.console import bp as console_bp
+from agents.manual_check import ManualCheck
+from call_store.call_state import CallStore
+from call_store.callbacks import CallbackBook
+from call_store.waiting import WaitingRoom
 from countries.store import TableStore
 from countries.validation import validator
 from ivr.agent_flow import AgentFlow
-from call_store.call_state import CallStore
-from call_store.callbacks import CallbackBook
-from prompts.catalogue import Catalogues, load_catalogues
-from ivr.flow import CallFlow
-from call_store.waiting import WaitingRoom
-from routing.table import read_document
-from runtime.dev_tokens import development_token
+from ivr.agent_views import bp as agent_line_bp
+from ivr.answer_flow import AnswerFlow
+from ivr.call_context import CallContext
+from ivr.callback_flow import CallbackFlow
+from ivr.enqueue import QueueEntry
+from ivr.queue_flow import QueueFlow
+from ivr.verification_flow import VerificationFlow
+from ivr.views import bp as ivr_bp
+from ivr.webhooks import TwilioWebhooks
+from operations.health import bp as health_bp
+from prompts.catalogue import CatalogueError, load_catalogues
+from public_pages.numbers import bp as numbers_bp
+from routing.table import TableError, read_document
+from runtime.clock import Clock, system_clock
 from runtime.data_marker import DataMarker
-from runtime.redis_connection import open_redis
-from runtime.settings import Settings, SettingError
+from runtime.dev_tokens import development_token
+from runtime.logs import configure as configure_logging
+from runtime.redis_connection import StoreUnavailable, open_redis
+from runtime.settings import SettingError, Settings
+from runtime.settle import settle
 from verification.audit import AuditLog
 from verification.codes import CodeBook, CodePolicy
 from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender
 from verification.directory import Directory
 from verification.service import Verifier
+from web.registry import Parts, install, parts_of
+from web.sessions import PageSessions, on_loopback, security_headers
+from workforce.directory import AgentDirectory
+from workforce.lockout import SignInThrottle
+from workforce.sign_in import AgentSignIn
 
-EXTENSION = "support_router"
+BLUEPRINTS = (ivr_bp, agent_line_bp, health_bp, numbers_bp, admin_api_bp, countries_api_bp, notices_bp, what_if_bp,
+              admin_pages_bp, orgs_cli_bp, admins_cli_bp, countries_cli_bp, data_cli_bp, agent_api_bp, console_bp)
 
 
-def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+@dataclass(frozen=True)
+class Running:
+    """What `python app.py` tells the developer it runs on."""
 
-
-@dataclass
-class Services:
-    settings: Settings
-    redis: redis.Redis
-    tables: TableStore
-    catalogues: Catalogues
-    flow: CallFlow
-    clock: Callable[[], datetime]
-    signatures: RequestValidator  # checks Twilio's signature on every webhook with the auth token
+    redis_embedded: bool
     token_is_development: bool
-    admin_tokens: AdminTokens
-    directory: Directory
-    verifier: Verifier
-    audit: AuditLog
-    outbox: Outbox
-    senders: dict[str, Sender]
-    calls: CallStore
-    waiting: WaitingRoom
-    callbacks: CallbackBook
-    agent_flow: AgentFlow
-    agents: AgentDirectory
-    sign_in_throttle: SignInThrottle
-    redis_embedded: bool = False
-    page_sessions: "PageSessions | None" = None  # the admin pages' and console's sessions, set where the app is made
-    marker: DataMarker | None = None
+    unconfigured_channels: tuple[str, ...]  # code channels going to the development outbox
 
 
-def build_services(settings: Settings, overrides: dict) -> Services:
-    """Wire the parts; a bad table, catalogue or production setting stops start-up here, naming the fault."""
-    code_secret = required_code_secret(settings)
+def build_app(config: dict | None = None) -> Flask:
+    """The router: Flask app, parts, blueprints. A bad table, catalogue or production setting stops
+    start-up here, naming the fault."""
+    config = dict(config or {})
+    settings = config.pop("settings", None) or Settings.from_env()
+    configure_logging(settings.log_level, settings.log_format)
+    root = os.path.dirname(os.path.abspath(__file__))
+    app = Flask("app", root_path=root, instance_path=os.path.abspath(settings.instance_dir),
+                template_folder="templates", static_folder="static")
+    app.config.update(SECRET_KEY=settings.secret_key or development_token(settings.dev_secret_key_file))
+    if settings.trusted_proxy_hops:  # the client's address as the load balancer saw it, for sign-in throttling
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)
+    parts = build_parts(settings, config)
+    install(app, parts)
+    app.session_interface = parts.get(PageSessions)
+    app.after_request(security_headers(secure_cookies(settings)))
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.register_error_handler(StoreUnavailable, store_unavailable)
+    return app
+
+
+def store_unavailable(error):
+    """Redis did not answer (or no replica confirmed a write): try again, nothing was promised."""
+    if request.path.startswith(("/admin/api", "/agent/api", "/api")):
+        return jsonify(error="storage unavailable, try again"), 503
+    return "Storage is unavailable; please try again in a moment.\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def build_parts(settings: Settings, overrides: dict) -> Parts:
     catalogues = load_catalogues()
     validate = validator(catalogues)
     document = read_document(settings.countries_file)
     validate(document)
-    clock = overrides.get("clock") or system_clock
+    code_secret = required_code_secret(settings)
+    clock: Clock = overrides.get("clock") or system_clock
     client = overrides.get("redis") or open_redis(settings)
     marker = DataMarker(client, settings.data_marker_file, clock)
     tables = TableStore(client, clock, validate, marker)
     tables.start(document)
-    token = settings.twilio_auth_token or development_token(settings.dev_token_file)
     outbox = Outbox(client)
     senders = build_senders(settings, outbox)
     directory = Directory(client)
@@ -94,40 +133,43 @@ def build_services(settings: Settings, overrides: dict) -> Services:
     agents = AgentDirectory(client)
     throttle = SignInThrottle(client, clock)
 
+    context = CallContext(tables=tables, catalogues=catalogues, calls=calls, clock=clock)
+    queue_entry = QueueEntry(context=context, tables=tables, calls=calls, waiting=waiting,
+                             workflow_sid=settings.twilio_workflow_sid)
+    verification = VerificationFlow(context=context, directory=directory, verifier=verifier, calls=calls,
+                                    queue_entry=queue_entry)
+    callback_flow = CallbackFlow(context=context, book=callbacks, calls=calls)
+    queue_flow = QueueFlow(context=context, calls=calls, waiting=waiting, queue_entry=queue_entry,
+                           verification=verification, callbacks=callback_flow,
+                           hold_music_url=settings.hold_music_url, callback_after=settings.callback_after)
+
     def line_name(line_id: str) -> str:
-        table = tables.latest_known()
-        line = table.line(line_id)
+        line = tables.latest_known().line(line_id)
         return line.name if line else line_id
 
-    return Services(
-        settings=settings,
-        redis=client,
-        tables=tables,
-        catalogues=catalogues,
-        flow=CallFlow(
-            tables=tables, catalogues=catalogues, calls=calls, clock=clock,
-            hold_music_url=settings.hold_music_url, directory=directory, verifier=verifier, waiting=waiting,
-            workflow_sid=settings.twilio_workflow_sid, callbacks=callbacks, callback_after=settings.callback_after,
-        ),
-        clock=clock,
-        signatures=RequestValidator(token),
-        token_is_development=not settings.twilio_auth_token,
-        admin_tokens=AdminTokens(client, settings.admin_token or development_token(settings.dev_admin_token_file)),
-        directory=directory,
-        verifier=verifier,
-        audit=audit,
-        outbox=outbox,
-        senders=senders,
-        calls=calls,
-        waiting=waiting,
-        callbacks=callbacks,
-        agents=agents,
-        sign_in_throttle=throttle,
-        agent_flow=AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues,
-                             clock=clock, line_name=line_name, redis_client=client),
-        redis_embedded="redis" not in overrides and not settings.redis_server_given,
-        marker=marker,
-    )
+    parts = Parts()
+    for part in (
+        settings, tables, catalogues, directory, verifier, audit, outbox, calls, waiting, callbacks, agents,
+        queue_entry, verification, callback_flow, queue_flow,
+        AnswerFlow(context=context, tables=tables, calls=calls, queue_flow=queue_flow),
+        AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues, clock=clock,
+                  line_name=line_name, redis_client=client),
+        TwilioWebhooks(validator=RequestValidator(settings.twilio_auth_token or development_token(settings.dev_token_file)),
+                       public_base_url=settings.public_base_url, redis_client=client),
+        AdminTokens(client, settings.admin_token or development_token(settings.dev_admin_token_file)),
+        AgentSignIn(agents=agents, throttle=throttle),
+        PageSessions(client, clock, secure=secure_cookies(settings)),
+        ManualCheck(directory=directory, verifier=verifier, calls=calls, catalogues=catalogues),
+        QueueBoard(waiting=waiting, calls=calls, callbacks=callbacks, tables=tables, clock=clock),
+        marker,
+        Running(redis_embedded="redis" not in overrides and not settings.redis_server_given,
+                token_is_development=not settings.twilio_auth_token,
+                unconfigured_channels=tuple(channel for channel, sender in senders.items() if sender is outbox)),
+    ):
+        parts.add(part)
+    parts.add(clock, as_type=Clock)
+    parts.add(client, as_type=redis.Redis)
+    return parts
 
 
 def required_code_secret(settings: Settings) -> str:
@@ -142,6 +184,11 @@ def required_code_secret(settings: Settings) -> str:
         raise SettingError("CODE_SECRET is required in production (TWILIO_AUTH_TOKEN and a Redis server set): "
                            "set the same random value on every machine, e.g. `openssl rand -hex 32`")
     return development_token(settings.dev_code_secret_file)
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies only over HTTPS, except for a developer on loopback."""
+    return not on_loopback(settings.host, settings.public_base_url)
 
 
 def build_senders(settings: Settings, outbox: Outbox) -> dict[str, Sender]:
@@ -169,5 +216,37 @@ def code_policy(settings: Settings) -> CodePolicy:
     )
 
 
-def services() -> Services:
-    return current_app.extensions[EXTENSION]
+def serve(create_app: Callable[[], Flask]) -> None:
+    """`python app.py`: start the router and tell the developer what it is running on."""
+    try:
+        app = create_app()
+    except (TableError, CatalogueError, SettingError, OSError) as exc:
+        print(f"support router cannot start:\n{exc}", file=sys.stderr)
+        sys.exit(2)
+    parts = parts_of(app)
+    settings, running = parts.get(Settings), parts.get(Running)
+    base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+    table = parts.get(TableStore).latest_known()
+    print(f"support router: {len(table.lines)} lines (table seeded from {settings.countries_file}; live in Redis)")
+    for line in table.lines:
+        print(f"  {line.id:4} {line.name}: {', '.join(line.numbers)} ({', '.join(line.languages)})")
+    if running.redis_embedded:
+        print(f"redis: embedded, data in {settings.embedded_redis_file.parent} (set REDIS_URL to use a server)")
+    elif settings.redis_sentinels:
+        print(f"redis: the primary of {settings.redis_sentinel_master!r} as {len(settings.redis_sentinels)} Sentinel(s) name it")
+    else:
+        print("redis: REDIS_URL")
+    lost = parts.get(DataMarker).lost
+    if lost:
+        print(f"DATA LOSS: {lost}", file=sys.stderr)
+    if running.token_is_development:
+        print(f"twilio: no TWILIO_AUTH_TOKEN; webhooks must be signed with the development token in {settings.dev_token_file}")
+        print("        try a call: python -m twilio_simulator --to +46201605899 --from +46701234567")
+    for channel in running.unconfigured_channels:
+        print(f"codes by {channel}: not configured; they go to the development outbox: GET {base}/admin/api/outbox")
+    if not settings.admin_token:
+        print(f"admin API: no ADMIN_TOKEN; use the bearer token in {settings.dev_admin_token_file}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop like Ctrl-C: the embedded Redis saves and stops
+    print(f"voice webhook: {base}/ivr/voice   status callback: {base}/ivr/status")
+    settle()
+    app.run(host=settings.host, port=settings.port, threaded=True)

@@ -5,9 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from admin.auth import require_admin
-from bootstrap import services
 from runtime.redis_connection import StoreUnavailable
+from verification.audit import AuditLog
+from verification.delivery import Outbox
+from verification.directory import Directory
 from verification.organisations import OrganisationError, parse_organisation
+from web.registry import lookup
+from web.sessions import PageSessions
+from workforce.directory import AgentDirectory
 from workforce.model import AgentError, parse_agent
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")
@@ -23,12 +28,12 @@ def store_unavailable(error):
 
 @bp.get("/orgs")
 def list_orgs():
-    return jsonify(organisations=[org.to_dict() for org in services().directory.all()])
+    return jsonify(organisations=[org.to_dict() for org in lookup(Directory).all()])
 
 
 @bp.get("/orgs/<account_number>")
 def get_org(account_number: str):
-    organisation = services().directory.get(account_number)
+    organisation = lookup(Directory).get(account_number)
     if organisation is None:
         return jsonify(error=f"no organisation {account_number}"), 404
     return jsonify(organisation.to_dict())
@@ -41,13 +46,13 @@ def put_org(account_number: str):
         organisation = parse_organisation(account_number, data)
     except OrganisationError as error:
         return jsonify(errors=error.errors), 400
-    created = services().directory.put(organisation)
+    created = lookup(Directory).put(organisation)
     return jsonify(organisation.to_dict()), 201 if created else 200
 
 
 @bp.delete("/orgs/<account_number>")
 def delete_org(account_number: str):
-    if not services().directory.delete(account_number):
+    if not lookup(Directory).delete(account_number):
         return jsonify(error=f"no organisation {account_number}"), 404
     return "", 204
 
@@ -55,24 +60,24 @@ def delete_org(account_number: str):
 @bp.get("/outbox")
 def outbox():
     """Messages the router could not send for real (no SMTP or Twilio configured), newest first."""
-    return jsonify(messages=services().outbox.messages())
+    return jsonify(messages=lookup(Outbox).messages())
 
 
 @bp.get("/verification/audit")
 def audit():
     limit = request.args.get("limit", "100")
     count = int(limit) if limit.isdigit() else 100
-    return jsonify(entries=services().audit.recent(count, request.args.get("account") or None))
+    return jsonify(entries=lookup(AuditLog).recent(count, request.args.get("account") or None))
 
 
 @bp.get("/agents")
 def list_agents():
-    return jsonify(agents=[agent.public() for agent in services().agents.all()])
+    return jsonify(agents=[agent.public() for agent in lookup(AgentDirectory).all()])
 
 
 @bp.get("/agents/<agent_id>")
 def get_agent(agent_id: str):
-    agent = services().agents.get(agent_id)
+    agent = lookup(AgentDirectory).get(agent_id)
     if agent is None:
         return jsonify(error=f"no agent {agent_id}"), 404
     return jsonify(agent.public())
@@ -81,19 +86,19 @@ def get_agent(agent_id: str):
 @bp.put("/agents/<agent_id>")
 def put_agent(agent_id: str):
     """Create or replace; on a replacement, leaving out pin or password keeps the old one."""
-    previous = services().agents.get(agent_id)
+    previous = lookup(AgentDirectory).get(agent_id)
     try:
         agent = parse_agent(agent_id, request.get_json(silent=True), previous)
     except AgentError as error:
         return jsonify(errors=error.errors), 400
-    created = services().agents.put(agent)
+    created = lookup(AgentDirectory).put(agent)
     if previous is not None and previous.password_hash != agent.password_hash:
-        services().page_sessions.end_all("/console", agent_id)  # a new password signs the old sessions out
+        lookup(PageSessions).end_all("/console", agent_id)  # a new password signs the old sessions out
     return jsonify(agent.public()), 201 if created else 200
 
 
 @bp.delete("/agents/<agent_id>")
 def delete_agent(agent_id: str):
-    if not services().agents.delete(agent_id):
+    if not lookup(AgentDirectory).delete(agent_id):
         return jsonify(error=f"no agent {agent_id}"), 404
     return "", 204

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from admin.tokens import AdminTokens
-from bootstrap import services
+from web.registry import lookup
 
 BEARER = "Bearer "
 
@@ -18,7 +18,7 @@ def admin_name(tokens: AdminTokens) -> str | None:
 
 def require_admin():
     """A blueprint's before_request: 401 unless a known admin token is presented; its name in g.admin."""
-    name = admin_name(services().admin_tokens)
+    name = admin_name(lookup(AdminTokens))
     if name is None:
         return jsonify(error="a valid admin bearer token is required"), 401, {"WWW-Authenticate": "Bearer"}
     g.admin = name

@@ -8,12 +8,18 @@ from pathlib import Path
 import click
 from flask import Blueprint
 
-from bootstrap import services
+from admin.tokens import AdminTokens
 from countries.export import export_yaml
-from countries.store import Conflict
+from countries.store import Conflict, TableStore
 from routing.table import TableError, read_document
 from routing.what_if import instant, what_if
+from runtime.clock import Clock
+from runtime.data_marker import DataMarker
+from runtime.settings import Settings
+from verification.directory import Directory
 from verification.importer import OrganisationFileError, read_organisations
+from web.registry import lookup
+from web.sessions import PageSessions
 
 bp = Blueprint("orgs_cli", __name__, cli_group="orgs")
 
@@ -26,14 +32,14 @@ def import_organisations(path: Path) -> None:
         organisations = read_organisations(path)
     except OrganisationFileError as error:
         raise click.ClickException(f"nothing imported; {len(error.problems)} problem(s):\n" + str(error)) from error
-    created = services().directory.put_many(organisations)
+    created = lookup(Directory).put_many(organisations)
     click.echo(f"imported {len(organisations)} organisations ({sum(created)} new, {len(created) - sum(created)} replaced)")
 
 
 @bp.cli.command("list")
 def list_organisations() -> None:
     """Show the directory."""
-    for organisation in services().directory.all():
+    for organisation in lookup(Directory).all():
         click.echo(f"{organisation.account_number}  {organisation.name}  ({organisation.purchased_via}, {organisation.plan})")
 
 
@@ -44,21 +50,21 @@ admins = Blueprint("admins_cli", __name__, cli_group="admins")
 @click.argument("name")
 def add_admin(name: str) -> None:
     """Make a token for NAME; it is shown once, and the history names NAME for its changes."""
-    click.echo(services().admin_tokens.create(name))
+    click.echo(lookup(AdminTokens).create(name))
 
 
 @admins.cli.command("revoke")
 @click.argument("name")
 def revoke_admin(name: str) -> None:
     """Revoke every token of NAME and end every admin page session NAME has."""
-    tokens = services().admin_tokens.revoke(name)
-    sessions = services().page_sessions.end_all("/admin", name)
+    tokens = lookup(AdminTokens).revoke(name)
+    sessions = lookup(PageSessions).end_all("/admin", name)
     click.echo(f"revoked {tokens} token(s) of {name}; ended {sessions} page session(s)")
 
 
 @admins.cli.command("list")
 def list_admins() -> None:
-    for name in services().admin_tokens.names():
+    for name in lookup(AdminTokens).names():
         click.echo(name)
 
 
@@ -70,7 +76,7 @@ countries = Blueprint("countries_cli", __name__, cli_group="countries")
 def validate_countries(path: Path) -> None:
     """Check a table file as the API would, without changing anything."""
     try:
-        table = services().tables.validate(read_document(path))
+        table = lookup(TableStore).validate(read_document(path))
     except TableError as error:
         raise click.ClickException(f"{len(error.errors)} problem(s):\n{error}") from error
     click.echo(f"valid: {len(table.lines)} lines")
@@ -82,9 +88,9 @@ def validate_countries(path: Path) -> None:
 def import_countries(path: Path, author: str) -> None:
     """Make PATH the live table, as a new version (all or nothing)."""
     document = read_document(path)
-    before, _ = services().tables.current()
+    before, _ = lookup(TableStore).current()
     try:
-        version = services().tables.write(lambda current: document, author=author, action=f"imported {path.name}", expected=before)
+        version = lookup(TableStore).write(lambda current: document, author=author, action=f"imported {path.name}", expected=before)
     except TableError as error:
         raise click.ClickException(f"nothing imported; {len(error.errors)} problem(s):\n{error}") from error
     except Conflict as conflict:
@@ -99,7 +105,7 @@ def import_countries(path: Path, author: str) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
 def export_countries(path: Path | None) -> None:
     """Write the live table as YAML (to PATH or stdout), keeping the table file's comments and order."""
-    text = export_yaml(services().tables.document(), Path(services().settings.countries_file))
+    text = export_yaml(lookup(TableStore).document(), Path(lookup(Settings).countries_file))
     if path is None:
         click.echo(text, nl=False)
     else:
@@ -108,7 +114,7 @@ def export_countries(path: Path | None) -> None:
 
 @countries.cli.command("history")
 def countries_history() -> None:
-    for change in reversed(services().tables.history()):
+    for change in reversed(lookup(TableStore).history()):
         click.echo(f"{change.version:>4}  {change.at}  {change.author:<12} {change.action}  ({', '.join(change.changed) or 'no change'})")
 
 
@@ -118,7 +124,7 @@ def countries_history() -> None:
 def rollback_countries(version: int, author: str) -> None:
     """Make VERSION's table current again, as a new version."""
     try:
-        new = services().tables.rollback(version, author=author, expected=None)
+        new = lookup(TableStore).rollback(version, author=author, expected=None)
     except LookupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"the table is now version {new} (as version {version})")
@@ -130,10 +136,10 @@ def rollback_countries(version: int, author: str) -> None:
 @click.option("--at", "at", default=None, help="an instant with its UTC offset (default: now)")
 def what_if_command(dialed: str, caller: str, at: str | None) -> None:
     """What a caller would get: line, languages, each queue open or closed, next openings, notices."""
-    moment = instant(at, services().clock())
+    moment = instant(at, lookup(Clock)())
     if moment is None:
         raise click.BadParameter("give a date and time with its UTC offset, e.g. 2026-12-24T10:00:00+01:00", param_hint="--at")
-    answer = what_if(services().tables.current()[1], dialed, caller, moment)
+    answer = what_if(lookup(TableStore).current()[1], dialed, caller, moment)
     click.echo(f"{answer['name']} ({answer['line']}), local time {answer['local_time']}, caller country {answer['caller_country']}")
     click.echo(f"languages offered: {', '.join(answer['language_offer'])}")
     for notice in answer["notices"]:
@@ -150,7 +156,7 @@ data = Blueprint("data_cli", __name__, cli_group="data")
 @data.cli.command("status")
 def data_status() -> None:
     """Whether Redis still holds the data this deployment wrote (the marker of the first seeding)."""
-    lost = services().marker.check()
+    lost = lookup(DataMarker).check()
     if lost:
         raise click.ClickException(lost)
     click.echo("Redis holds the router's data (data marker present)")
@@ -161,6 +167,6 @@ def data_status() -> None:
 @click.confirmation_option(prompt="Seed the table file as the live table and mark this Redis as the router's data?")
 def data_reseed(author: str) -> None:
     """After a loss, once restored what could be: start afresh from COUNTRIES_FILE with a new marker."""
-    settings = services().settings
-    version = services().tables.reseed(read_document(settings.countries_file), author=author)
+    settings = lookup(Settings)
+    version = lookup(TableStore).reseed(read_document(settings.countries_file), author=author)
     click.echo(f"the table is now version {version}, from {settings.countries_file}; the data marker is new")

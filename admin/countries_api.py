@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, make_response, request
 
 from admin.auth import require_admin
-from bootstrap import services
-from countries.store import Conflict, replace_notice
+from countries.store import Conflict, TableStore, replace_notice
 from countries.validation import warnings
+from prompts.catalogue import Catalogues
 from routing.table import TableError
 from routing.what_if import instant, what_if
+from runtime.clock import Clock
+from web.registry import lookup
 
 bp = Blueprint("admin_countries", __name__, url_prefix="/admin/api/countries")
 bp.before_request(require_admin)
@@ -22,8 +24,8 @@ def _etag(version: int) -> dict[str, str]:
 def _warned(response, line_ids: tuple[str, ...] | None = None):
     """The write is accepted; what Twilio cannot do for the entry's languages rides along as
     `Warning: 299` headers (RFC 9111 §5.5's miscellaneous persistent warning), one a language."""
-    _, table = services().tables.current()
-    for text in warnings(services().catalogues, table, line_ids):
+    _, table = lookup(TableStore).current()
+    for text in warnings(lookup(Catalogues), table, line_ids):
         response.headers.add("Warning", '299 - "{}"'.format(text.replace('"', "'")))
     return response
 
@@ -52,19 +54,19 @@ def _write(action) -> int:
 
 @bp.get("")
 def whole_table():
-    version, _ = services().tables.current()
-    return _warned(make_response(jsonify(version=version, **services().tables.document(version)), 200, _etag(version)))
+    version, _ = lookup(TableStore).current()
+    return _warned(make_response(jsonify(version=version, **lookup(TableStore).document(version)), 200, _etag(version)))
 
 
 @bp.get("/history")
 def history():
-    return jsonify(versions=[change.__dict__ for change in reversed(services().tables.history())])
+    return jsonify(versions=[change.__dict__ for change in reversed(lookup(TableStore).history())])
 
 
 @bp.get("/<line_id>")
 def get_entry(line_id: str):
-    version, _ = services().tables.current()
-    entry = services().tables.document(version)["lines"].get(line_id)
+    version, _ = lookup(TableStore).current()
+    entry = lookup(TableStore).document(version)["lines"].get(line_id)
     if entry is None:
         return jsonify(error=f"no entry {line_id}"), 404
     return _warned(make_response(jsonify(entry), 200, _etag(version)), (line_id,))
@@ -75,9 +77,9 @@ def put_entry(line_id: str):
     entry = request.get_json(silent=True)
     if not isinstance(entry, dict):
         return jsonify(errors={line_id: "the body must be an entry object"}), 400
-    existed = line_id in services().tables.document()["lines"]
-    version = _write(lambda expected: services().tables.put_entry(line_id, entry, author=g.admin, expected=expected))
-    response = make_response(jsonify(services().tables.document(version)["lines"][line_id]), 200 if existed else 201,
+    existed = line_id in lookup(TableStore).document()["lines"]
+    version = _write(lambda expected: lookup(TableStore).put_entry(line_id, entry, author=g.admin, expected=expected))
+    response = make_response(jsonify(lookup(TableStore).document(version)["lines"][line_id]), 200 if existed else 201,
                              _etag(version))
     return _warned(response, (line_id,))
 
@@ -85,7 +87,7 @@ def put_entry(line_id: str):
 @bp.delete("/<line_id>")
 def delete_entry(line_id: str):
     try:
-        version = _write(lambda expected: services().tables.delete_entry(line_id, author=g.admin, expected=expected))
+        version = _write(lambda expected: lookup(TableStore).delete_entry(line_id, author=g.admin, expected=expected))
     except KeyError:
         return jsonify(error=f"no entry {line_id}"), 404
     return "", 204, _etag(version)
@@ -98,7 +100,7 @@ def rollback():
     if not isinstance(target, int) or target < 1:
         return jsonify(errors={"version": "must be a version number from the history"}), 400
     try:
-        version = _write(lambda expected: services().tables.rollback(target, author=g.admin, expected=expected))
+        version = _write(lambda expected: lookup(TableStore).rollback(target, author=g.admin, expected=expected))
     except LookupError:
         return jsonify(errors={"version": f"no version {target}"}), 400
     return jsonify(version=version), 200, _etag(version)
@@ -119,7 +121,7 @@ def switch_off(line_id: str):
 
 def _edit(line_id: str, edit, action: str):
     try:
-        version = _write(lambda expected: services().tables.edit_entry(line_id, edit, author=g.admin, action=action,
+        version = _write(lambda expected: lookup(TableStore).edit_entry(line_id, edit, author=g.admin, action=action,
                                                                        expected=expected))
     except KeyError:
         return jsonify(error=f"no entry {line_id}"), 404
@@ -132,8 +134,8 @@ notices_bp.before_request(require_admin)
 
 @notices_bp.get("")
 def list_notices():
-    version, _ = services().tables.current()
-    return jsonify(notices=services().tables.document(version).get("notices", [])), 200, _etag(version)
+    version, _ = lookup(TableStore).current()
+    return jsonify(notices=lookup(TableStore).document(version).get("notices", [])), 200, _etag(version)
 
 
 @notices_bp.put("/<notice_id>")
@@ -146,7 +148,7 @@ def put_notice(notice_id: str):
     def change(document: dict) -> dict:
         return {**document, "notices": replace_notice(document.get("notices", []), notice)}
 
-    version = _write(lambda expected: services().tables.write(change, author=g.admin, action=f"notice {notice_id}", expected=expected))
+    version = _write(lambda expected: lookup(TableStore).write(change, author=g.admin, action=f"notice {notice_id}", expected=expected))
     return jsonify(notice), 200, _etag(version)
 
 
@@ -159,7 +161,7 @@ def delete_notice(notice_id: str):
         return {**document, "notices": [item for item in notices if item.get("id") != notice_id]}
 
     try:
-        version = _write(lambda expected: services().tables.write(change, author=g.admin, action=f"notice {notice_id} removed",
+        version = _write(lambda expected: lookup(TableStore).write(change, author=g.admin, action=f"notice {notice_id} removed",
                                                                   expected=expected))
     except KeyError:
         return jsonify(error=f"no notice {notice_id}"), 404
@@ -173,8 +175,8 @@ what_if_bp.before_request(require_admin)
 @what_if_bp.get("")
 def what_if_view():
     """?to=+46201605899&from=+46701234567&at=2026-12-24T10:00:00+01:00 (at defaults to now)."""
-    at = instant(request.args.get("at"), services().clock())
+    at = instant(request.args.get("at"), lookup(Clock)())
     if at is None:
         return jsonify(errors={"at": "must be a date and time with its UTC offset"}), 400
-    version, table = services().tables.current()
+    version, table = lookup(TableStore).current()
     return jsonify(version=version, **what_if(table, request.args.get("to", ""), request.args.get("from", ""), at))

@@ -1,7 +1,7 @@
 """What every admin page shares: the sign-in guard, the parts the pages call,
 the zone times are shown in, and the confirmation step for irreversible actions.
 
-The pages fetch their parts here and nowhere else, so wiring changes touch one file.
+The pages fetch the table and the clock here; each view looks up any other part it calls by type.
 """
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from admin.readable import instant_text
-from bootstrap import services
-from countries.store import Conflict
+from countries.store import Conflict, TableStore
+from runtime.clock import Clock
+from web.registry import lookup
 from web.sessions import check_csrf, csrf_token, signed_in_admin
 
 ZONE_KEY = "admin_zone"
@@ -20,17 +21,12 @@ DEFAULT_ZONE = "UTC"
 CONFIRMED = "confirmed"
 
 
-def tables():
-    return services().tables
+def tables() -> TableStore:
+    return lookup(TableStore)
 
 
 def clock() -> datetime:
-    return services().clock()
-
-
-def parts():
-    """The whole set of parts, for the directory pages (organisations, agents, audit)."""
-    return services()
+    return lookup(Clock)()
 
 
 def guard():

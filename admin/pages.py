@@ -22,7 +22,6 @@ from admin.page_support import (
     display_zone,
     guard,
     page_context,
-    parts,
     reason,
     tables,
     valid_zone,
@@ -35,6 +34,7 @@ from admin.readable import (
     notice_state,
     phone,
 )
+from admin.tokens import AdminTokens
 from admin.week_view import coming_days
 from countries.store import Conflict, changes_between
 from routing.hours import is_open, next_opening, open_until
@@ -42,6 +42,7 @@ from routing.lookup import line_for
 from routing.model import QUEUES_CLOSED_ON_HOLIDAYS, Line, Table
 from routing.table import TableError
 from routing.what_if import instant, what_if
+from web.registry import lookup
 from web.sessions import ADMIN_KEY, end_session, start_session
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -55,7 +56,7 @@ bp.register_blueprint(notice_pages.bp)
 def sign_in_page():
     error = None
     if request.method == "POST":
-        name = parts().admin_tokens.holder(request.form.get("token", "").strip())
+        name = lookup(AdminTokens).holder(request.form.get("token", "").strip())
         if name:
             start_session(ADMIN_KEY, name)
             target = request.args.get("next", "")

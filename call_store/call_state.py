@@ -10,14 +10,19 @@ which the IVR turns into an apology and the technical queue.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import datetime
+from enum import Enum
 
 import redis
 
+from routing.model import Queue, Severity
+from routing.queues import QueueName
 from runtime.record_store import PhoneIndexedStore
 from runtime.redis_connection import redis_errors
 from runtime.unit_of_work import read_together, staged
 from verification.codes import CodeBook, Outcome
 from verification.organisations import Organisation
+from verification.service import Destination
 
 KEY_PREFIX = "call:"
 CLOSED_TTL_SECONDS = 15 * 60  # late webhooks after the status callback still find the record
@@ -46,6 +51,40 @@ return {call, by_phone, named}
 """
 
 
+class CallStatus(str, Enum):
+    """Where the call is: in the menus, waiting, told the queue is closed, out of the queue, booked a
+    callback, or over (Twilio's final `CallStatus`, kept as it came)."""
+
+    IVR = "ivr"
+    QUEUED = "queued"
+    CONNECTED = "connected"  # an agent took the call (the agent line)
+    CLOSED = "closed"
+    LEFT = "left"
+    CALLBACK = "callback"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    FAILED = "failed"
+    NO_ANSWER = "no-answer"
+    CANCELED = "canceled"
+
+
+FINAL_STATUSES = frozenset({CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.FAILED, CallStatus.NO_ANSWER,
+                            CallStatus.CANCELED})
+
+
+class Verified(str, Enum):
+    NOT_YET = ""
+    YES = "yes"
+    NO = "no"
+    PARTNER = "partner"  # sent to its partner
+
+
+class CallbackWish(str, Enum):
+    NONE = ""
+    WANTED = "wanted"  # left the queue for one
+    BOOKED = "booked"
+
+
 @dataclass
 class CallState:
     sid: str
@@ -54,24 +93,24 @@ class CallState:
     caller: str = ""  # E.164, or "" when withheld or unparsable
     caller_country: str = ""
     language: str = ""  # the caller's locale once chosen, e.g. "sv-SE"
-    queue: str = ""
-    severity: str = ""
-    queue_name: str = ""
-    status: str = "ivr"  # ivr -> queued -> (left | ended)
+    queue: Queue | None = None
+    severity: Severity | None = None
+    queue_name: QueueName | None = None
+    status: CallStatus = CallStatus.IVR
     org: str = ""  # the organisation's account number, once known
     org_name: str = ""
     plan: str = ""
-    verified: str = ""  # "yes", "no", or "partner" (sent to its partner)
-    verified_by: str = ""  # "registered-phone", "sms" or "email"
-    channel: str = ""  # where the last code went: "sms:+46...", "email:..."
-    sends: str = ""  # codes asked for on this call; the questions that may send carry it in their URL
-    table_version: str = ""  # the country table version the call began with
+    verified: Verified = Verified.NOT_YET
+    verified_by: str = ""  # "registered-phone", "sms", "email" or "agent <id>"
+    channel: Destination | None = None  # where the last code went
+    sends: int = 0  # codes asked for on this call; the questions that may send carry it in their URL
+    table_version: int = 0  # the country table version the call began with
     agent: str = ""  # the agent who took the call
-    callback: str = ""  # "wanted" (left the queue for one), then "booked"
+    callback: CallbackWish = CallbackWish.NONE
     queue_result: str = ""
-    started_at: str = ""
-    enqueued_at: str = ""
-    ended_at: str = ""
+    started_at: datetime | None = None
+    enqueued_at: datetime | None = None
+    ended_at: datetime | None = None
     # Read along with the record by `CallStore.read`, in the same round trip; never stored.
     phone_organisations: tuple[Organisation, ...] | None = field(default=None, compare=False, metadata=READ_ALONG)
     named_organisation: Organisation | None = field(default=None, compare=False, metadata=READ_ALONG)
@@ -82,12 +121,66 @@ class CallState:
         """None for a partial record (an update that outlived its call): treat as lost."""
         if not data.get("sid") or not data.get("line"):
             return None
-        return cls(**{key: value for key, value in data.items() if key in STORED})
+        return cls(**{name: _decode(name, text) for name, text in data.items() if name in STORED})
 
     def stored(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in STORED}
+        return encode(**{name: getattr(self, name) for name in STORED})
 
 
+def encode(**fields) -> dict[str, str]:
+    """Fields as the call's Redis hash holds them: text, "" for none."""
+    return {name: _encode(value) for name, value in fields.items()}
+
+
+def _encode(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Destination):
+        return f"{value.channel}:{value.address}"
+    return str(value)
+
+
+def _decode(name: str, text: str):
+    """One stored field back to its type; a value this router did not write becomes "none"."""
+    decode = _DECODERS.get(name)
+    return decode(text) if decode else text
+
+
+def _enum(kind, empty=None):
+    def decode(text: str):
+        try:
+            return kind(text)
+        except ValueError:
+            return empty
+    return decode
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _destination(text: str) -> Destination | None:
+    channel, _, address = text.partition(":")
+    return Destination(channel, address) if channel and address else None
+
+
+def _count(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
+
+_DECODERS = {
+    "queue": _enum(Queue), "severity": _enum(Severity), "queue_name": QueueName.parse,
+    "status": _enum(CallStatus, CallStatus.IVR), "verified": _enum(Verified, Verified.NOT_YET),
+    "callback": _enum(CallbackWish, CallbackWish.NONE), "channel": _destination, "sends": _count,
+    "table_version": _count, "started_at": _instant, "enqueued_at": _instant, "ended_at": _instant,
+}
 STORED = frozenset(f.name for f in fields(CallState) if f.metadata.get("stored", True))
 
 
@@ -131,12 +224,13 @@ class CallStore:
     def put(self, state: CallState) -> None:
         self._write(state.sid, state.stored(), self._ttl)
 
-    def update(self, sid: str, **changes: str) -> None:
-        self._write(sid, changes, self._ttl)
+    def update(self, sid: str, **changes) -> None:
+        """Some fields of the call, typed as `CallState` types them."""
+        self._write(sid, encode(**changes), self._ttl)
 
-    def close(self, sid: str, status: str, ended_at: str) -> None:
+    def close(self, sid: str, status: CallStatus, ended_at: datetime) -> None:
         """Mark the call over; the record stays briefly for webhooks that arrive late."""
-        self._write(sid, {"status": status, "ended_at": ended_at}, CLOSED_TTL_SECONDS)
+        self._write(sid, encode(status=status, ended_at=ended_at), CLOSED_TTL_SECONDS)
 
     def _write(self, sid: str, mapping: dict[str, str], ttl: int) -> None:
         """The fields and the expiry together, with the webhook's other writes."""

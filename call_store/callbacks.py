@@ -15,7 +15,9 @@ from datetime import datetime
 
 import redis
 
-from call_store.waiting import Waiting, serving_order
+from routing.model import Queue
+from routing.queues import QueueName
+from routing.serving import Waiting, serving_order
 from runtime.metrics import CALLBACKS
 from runtime.redis_connection import acknowledged, redis_errors, unless_network
 from runtime.unit_of_work import staged
@@ -42,8 +44,13 @@ class Callback:
     closed_at: float = 0.0
 
     @property
+    def queue(self) -> QueueName:
+        """The queue it waits in (a record from before queue names were checked reads as technical)."""
+        return QueueName.parse(self.queue_name) or QueueName(Queue.TECHNICAL, self.language.split("-")[0].lower())
+
+    @property
     def entry(self) -> Waiting:
-        return Waiting(self.id, self.queue_name, self.place)
+        return Waiting(self.id, self.queue, self.place)
 
 
 class CallbackBook:

@@ -8,12 +8,13 @@ a caller joins, is connected (the whisper), leaves (`QueueResult`) or hangs up
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 
 import redis
 
+from routing.queues import QueueName
+from routing.serving import Estimate, Waiting, estimate_wait
 from runtime.redis_connection import redis_errors
 from runtime.unit_of_work import read_together, staged
 
@@ -21,8 +22,6 @@ WAITING = "waiting:"  # sorted set per queue name: CallSid scored by the time it
 QUEUES = "waiting-queues"
 SERVED = "served:"  # list per queue name: when agents recently took a caller (epoch seconds)
 SERVED_KEPT = 20
-RECENT_SECONDS = 60 * 60
-SEVERITY_RANK = {"A": 0, "B": 1, "C": 2}
 
 # KEYS: the set of queue names. ARGV: the waiting sets' prefix. Each queue's name, then its members and scores.
 _EVERYONE = """
@@ -43,76 +42,22 @@ end
 """
 
 
-@dataclass(frozen=True)
-class Waiting:
-    sid: str
-    queue: str  # e.g. technical.sv.A
-    since: float  # epoch seconds
-
-    @property
-    def queue_type(self) -> str:
-        return self.queue.split(".")[0]
-
-    @property
-    def language(self) -> str:
-        parts = self.queue.split(".")
-        return parts[1] if len(parts) > 1 else ""
-
-    @property
-    def severity(self) -> str:
-        parts = self.queue.split(".")
-        return parts[2] if len(parts) > 2 else ""
-
-
-def serving_order(entries: Iterable[Waiting]) -> list[Waiting]:
-    """As agents will get them: severity A before anything else, then the longest wait."""
-    return sorted(entries, key=lambda entry: (SEVERITY_RANK.get(entry.severity, 1) != 0, entry.since))
-
-
-@dataclass(frozen=True)
-class Estimate:
-    seconds: int | None
-    basis: str  # how it was reached, for the console
-
-
-def estimate_wait(position: int, served_at: list[float], now: float, twilio_average: int) -> Estimate:
-    """Remaining wait for the caller at `position`, worked out again on every hold cycle.
-
-    Our own figure first: from the times agents recently took callers from
-    this queue, one caller is taken every `interval` seconds, so the caller at
-    position p waits about p intervals. Without two recent pick-ups, Twilio's
-    average of those now waiting stands in (they are, on average, halfway).
-    """
-    if position <= 0:
-        return Estimate(None, "not in the queue")
-    recent = sorted(time for time in served_at if now - time <= RECENT_SECONDS)
-    if len(recent) >= 2:
-        interval = (recent[-1] - recent[0]) / (len(recent) - 1)
-        since_last = now - recent[-1]
-        seconds = max(int(position * interval - min(since_last, interval)), 30)
-        return Estimate(seconds, f"{len(recent)} callers taken in the last {int((now - recent[0]) // 60)} min, "
-                                 f"one every {int(interval)} s; position {position}")
-    if twilio_average > 0:
-        return Estimate(max(2 * twilio_average, 60), f"too few callers taken recently; Twilio's average wait so far {twilio_average} s")
-    return Estimate(None, "nothing to go on yet")
-
-
 class WaitingRoom:
     def __init__(self, client: redis.Redis, clock: Callable[[], datetime]):
         self._redis = client
         self._clock = clock
 
-    def joined(self, sid: str, queue: str) -> None:
+    def joined(self, sid: str, queue: QueueName) -> None:
         with staged(self._redis) as pipe:
-            pipe.zadd(WAITING + queue, {sid: self._clock().timestamp()}, nx=True).sadd(QUEUES, queue)
+            pipe.zadd(WAITING + str(queue), {sid: self._clock().timestamp()}, nx=True).sadd(QUEUES, str(queue))
 
-    def left(self, sid: str, queue: str, served: bool) -> None:
+    def left(self, sid: str, queue: QueueName | None, served: bool) -> None:
         """The caller is out of `queue`; if an agent took them, that pick-up counts towards the queue's pace
         (once: the whisper and Twilio's QueueResult both report it)."""
         if not queue:
             return
         with staged(self._redis) as pipe:
-            pipe.eval(_LEFT, 2, WAITING + queue, SERVED + queue, sid, int(served), self._clock().timestamp(), SERVED_KEPT)
+            pipe.eval(_LEFT, 2, WAITING + str(queue), SERVED + str(queue), sid, int(served), self._clock().timestamp(), SERVED_KEPT)
 
     def everyone(self) -> list[Waiting]:
         return read_together(self._redis, self.reading_everyone())[0]
@@ -121,25 +66,25 @@ class WaitingRoom:
         """Everyone waiting, in every queue, as a `Read` (one command: the script reads them all)."""
         def stage(pipe):
             pipe.eval(_EVERYONE, 1, QUEUES, WAITING)
-            return lambda flat: sorted((Waiting(sid, queue, float(since)) for queue, members in zip(flat[::2], flat[1::2])
-                                        for sid, since in zip(members[::2], members[1::2])), key=lambda entry: entry.queue)
+            return _decode_everyone
         return stage
 
-    def position(self, sid: str, queue: str) -> int:
-        with redis_errors():
-            rank = self._redis.zrank(WAITING + queue, sid)
-        return rank + 1 if rank is not None else 0
-
-    def served_at(self, queue: str) -> list[float]:
-        with redis_errors():
-            return [float(value) for value in self._redis.lrange(SERVED + queue, 0, SERVED_KEPT - 1)]
-
-    def estimate(self, sid: str, queue: str, position: int, twilio_average: int) -> Estimate:
+    def estimate(self, sid: str, queue: QueueName, position: int, twilio_average: int) -> Estimate:
         """This caller's estimate now, from the queue's recent pace (one round trip).
 
         `position` is Twilio's (exact for its queue); without it, ours stands in.
         """
         with redis_errors():
-            rank, served = self._redis.pipeline(transaction=False).zrank(WAITING + queue, sid).lrange(SERVED + queue, 0, SERVED_KEPT - 1).execute()
+            rank, served = self._redis.pipeline(transaction=False).zrank(WAITING + str(queue), sid).lrange(SERVED + str(queue), 0, SERVED_KEPT - 1).execute()
         position = position or (rank + 1 if rank is not None else 0)
         return estimate_wait(position, [float(value) for value in served], self._clock().timestamp(), twilio_average)
+
+
+def _decode_everyone(flat: list) -> list[Waiting]:
+    """The script's reply, by queue name; a name this router did not make is passed over."""
+    entries = []
+    for raw_name, members in zip(flat[::2], flat[1::2]):
+        name = QueueName.parse(raw_name)
+        if name is not None:
+            entries.extend(Waiting(sid, name, float(since)) for sid, since in zip(members[::2], members[1::2]))
+    return sorted(entries, key=lambda entry: str(entry.queue))

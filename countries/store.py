@@ -26,7 +26,12 @@ import redis
 
 from routing.model import Table
 from runtime.data_marker import DataMarker
-from runtime.redis_connection import StoreUnavailable, acknowledged, redis_errors, unless_network
+from runtime.redis_connection import (
+    StoreUnavailable,
+    acknowledged,
+    redis_errors,
+    unless_network,
+)
 
 log = logging.getLogger(__name__)
 

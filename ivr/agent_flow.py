@@ -4,7 +4,7 @@ among the queues their skills cover), hearing first who is coming.
 
 An agent calling from a registered phone keys only their PIN; from any other
 number, their agent number and PIN. PIN tries are throttled like the agent
-API's (agents/lockout.py), the calling number standing for the source. A signed-in agent's CallSid is kept in Redis, so
+API's (workforce/lockout.py), the calling number standing for the source. A signed-in agent's CallSid is kept in Redis, so
 every later step checks it rather than trusting the URL alone.
 """
 from __future__ import annotations
@@ -14,15 +14,19 @@ from datetime import datetime
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from call_store.call_state import CallStore
+from call_store.call_state import CallStatus, CallStore, Verified
+from call_store.waiting import WaitingRoom
+from ivr.twiml import ask, hang_up, say
 from prompts.catalogue import Catalogues, Prompts
+from routing.menu import MAX_ATTEMPTS
+from routing.model import Queue
+from routing.numbers import PhoneNumber
+from routing.serving import Waiting, serving_order
+from runtime.metrics import QUEUE_WAIT_SECONDS
+from runtime.unit_of_work import read_together, staged
 from workforce.directory import AgentDirectory
 from workforce.lockout import SignInThrottle
 from workforce.model import Agent, pin_matches
-from ivr.twiml import asked, question, say
-from call_store.waiting import Waiting, WaitingRoom, serving_order
-from runtime.metrics import QUEUE_WAIT_SECONDS
-from runtime.unit_of_work import read_together, staged
 
 MAX_PIN_ATTEMPTS = 3
 SESSION = "agent-call:"
@@ -44,30 +48,32 @@ class AgentFlow:
         self._line_name = line_name
         self._redis = redis_client
 
-    def answer(self, caller_e164: str) -> VoiceResponse:
+    def answer(self, caller: PhoneNumber | None, attempt: int = 1) -> VoiceResponse:
+        """A registered phone is asked for the PIN alone; any other for the agent number first.
+        Silence asks again, at most `MAX_ATTEMPTS` times, then says goodbye."""
         prompts = self._catalogues(LINE_LOCALE)
-        known = self._agents.by_phone(caller_e164)
+        known = self._agents.by_phone(caller.e164) if caller else []
         if len(known) == 1:
             return self._pin_question(prompts, known[0].agent_id, 1, prompts.text("agent_welcome"))
-        gather = question("agent-id", prompts, [], speech=False, digits=None)
-        for text in (prompts.text("agent_welcome"), prompts.text("agent_ask_id")):
-            say(gather, prompts, text)
-        return asked(gather, "agent")
+        if attempt > MAX_ATTEMPTS:
+            return hang_up(prompts, prompts.text("goodbye"))
+        return ask("agent-id", prompts, [prompts.text("agent_welcome"), prompts.text("agent_ask_id")], digits=None,
+                   silence=f"agent?attempt={attempt + 1}")
 
     def agent_id(self, digits: str) -> VoiceResponse:
         """Whatever was keyed, ask for the PIN: whether the number exists is not given away."""
         prompts = self._catalogues(LINE_LOCALE)
         return self._pin_question(prompts, digits.strip("#")[:12], 1)
 
-    def pin(self, sid: str, agent_id: str, attempt: int, digits: str, caller_e164: str) -> VoiceResponse:
-        """A PIN try from `caller_e164`, counted (atomically) before it is checked; the same scrypt for an unknown agent."""
+    def pin(self, sid: str, agent_id: str, attempt: int, digits: str, caller: PhoneNumber | None) -> VoiceResponse:
+        """A PIN try from `caller`, counted (atomically) before it is checked; the same scrypt for an unknown agent."""
         prompts = self._catalogues(LINE_LOCALE)
         keyed = digits.strip("#")
         if not keyed:  # silence is not a wrong PIN
             if attempt >= MAX_PIN_ATTEMPTS:
                 return self._goodbye(prompts, "goodbye")
             return self._pin_question(prompts, agent_id, attempt + 1, prompts.text("no_input"))
-        source = caller_e164 or WITHHELD
+        source = caller.e164 if caller else WITHHELD
         known = agent_id.isdigit()
         verdict, agent, waiting = read_together(  # one round trip: the try counted, the agent, who waits
             self._redis, self._throttle.reserving(agent_id, source), self._agents.reading(agent_id if known else "-"),
@@ -87,7 +93,7 @@ class AgentFlow:
         signed_in, agent, waiting = read_together(
             self._redis, self._session(sid), self._agents.reading(agent_id), self._waiting.reading_everyone())
         if agent is None or signed_in != agent_id:
-            return self.answer("")
+            return self.answer(None)
         return self._connect(agent, waiting, announce)
 
     def _connect(self, agent: Agent, waiting: list[Waiting], announce: bool) -> VoiceResponse:
@@ -99,7 +105,7 @@ class AgentFlow:
             response = VoiceResponse()
             say(response, prompts, prompts.text("agent_connecting"))
             dial = Dial(action=f"agent-done?agent={agent_id}", method="POST")
-            dial.queue(ordered[0].queue, url=f"agent-whisper?agent={agent_id}", method="POST")
+            dial.queue(str(ordered[0].queue), url=f"agent-whisper?agent={agent_id}", method="POST")
             response.append(dial)
             return response
         if not announce:
@@ -107,19 +113,14 @@ class AgentFlow:
             response.pause(length=POLL_SECONDS)
             response.redirect(f"agent-next?agent={agent_id}", method="POST")
             return response
-        gather = question(f"agent-wait?agent={agent_id}", prompts, [], speech=False)
-        say(gather, prompts, prompts.text("agent_none_waiting"))
-        response = VoiceResponse()
-        response.append(gather)
+        response = ask(f"agent-wait?agent={agent_id}", prompts, [prompts.text("agent_none_waiting")])
         response.hangup()
         return response
 
     def wait(self, sid: str, agent_id: str, digits: str) -> VoiceResponse:
         agent = self._signed_in(sid, agent_id)
         if agent is None or digits[:1] != "1":
-            response = VoiceResponse()
-            response.hangup()
-            return response
+            return hang_up(self._catalogues(LINE_LOCALE))
         prompts = self._prompts(agent)
         response = VoiceResponse()
         say(response, prompts, prompts.text("agent_waiting"))
@@ -131,21 +132,21 @@ class AgentFlow:
         agent, state = read_together(self._redis, self._agents.reading(agent_id), self._calls.reading(caller_sid))
         prompts = self._prompts(agent) if agent else self._catalogues(LINE_LOCALE)
         response = VoiceResponse()
-        if state is None:
+        if state is None or state.queue_name is None:
             return response
-        self._waiting.left(caller_sid, state.queue_name, served=True)
-        QUEUE_WAIT_SECONDS.labels(state.queue_name.split(".")[0]).observe(waited_seconds)
-        self._calls.update(caller_sid, status="connected", agent=agent_id)
-        entry = Waiting(caller_sid, state.queue_name, 0)
-        language = prompts.raw("language_names").get(entry.language, entry.language)
-        sentences = [prompts.text("whisper_caller", queue=prompts.raw(f"queue_names.{entry.queue_type}"),
+        queue = state.queue_name
+        self._waiting.left(caller_sid, queue, served=True)
+        QUEUE_WAIT_SECONDS.labels(queue.kind.value).observe(waited_seconds)
+        self._calls.update(caller_sid, status=CallStatus.CONNECTED, agent=agent_id)
+        language = prompts.raw("language_names").get(queue.language, queue.language)
+        sentences = [prompts.text("whisper_caller", queue=prompts.raw(f"queue_names.{queue.kind.value}"),
                                   line=self._line_name(state.line), language=language)]
-        if entry.severity:
-            sentences.append(prompts.text("whisper_severity", severity=entry.severity))
-        if state.verified == "yes":
+        if queue.severity:
+            sentences.append(prompts.text("whisper_severity", severity=queue.severity.value))
+        if state.verified is Verified.YES:
             method = prompts.raw("verified_methods").get(state.verified_by.split(" ")[0], state.verified_by)
             sentences.append(prompts.text("whisper_verified", name=state.org_name or state.org, method=method))
-        elif entry.queue_type != "presales":
+        elif queue.kind is not Queue.PRESALES:
             sentences.append(prompts.text("whisper_unverified"))
         minutes = waited_seconds // 60
         sentences.append(prompts.text("whisper_waited", minutes=minutes) if minutes else prompts.text("whisper_waited_short"))
@@ -156,10 +157,7 @@ class AgentFlow:
     def done(self, sid: str, agent_id: str) -> VoiceResponse:
         agent = self._signed_in(sid, agent_id)
         prompts = self._prompts(agent) if agent else self._catalogues(LINE_LOCALE)
-        gather = question(f"agent-next?agent={agent_id}&announce=1", prompts, [], speech=False)
-        say(gather, prompts, prompts.text("agent_next"))
-        response = VoiceResponse()
-        response.append(gather)
+        response = ask(f"agent-next?agent={agent_id}&announce=1", prompts, [prompts.text("agent_next")])
         response.hangup()
         return response
 
@@ -167,11 +165,7 @@ class AgentFlow:
 
     def _pin_question(self, prompts: Prompts, agent_id: str, attempt: int, lead: str | None = None) -> VoiceResponse:
         action = f"agent-pin?agent={agent_id}&attempt={attempt}"
-        gather = question(action, prompts, [], speech=False, digits=None)
-        for text in (lead, prompts.text("agent_ask_pin")):
-            if text:
-                say(gather, prompts, text)
-        return asked(gather, action)
+        return ask(action, prompts, [lead, prompts.text("agent_ask_pin")], digits=None, silence=action)
 
     def _signed_in(self, sid: str, agent_id: str) -> Agent | None:
         signed_in, agent = read_together(self._redis, self._session(sid), self._agents.reading(agent_id))
@@ -189,12 +183,10 @@ class AgentFlow:
         language = next((lang for lang in agent.languages if self._catalogues.has(lang)), "en")
         return self._catalogues(language)
 
-    def _goodbye(self, prompts: Prompts, key: str) -> VoiceResponse:
-        response = VoiceResponse()
-        say(response, prompts, prompts.text(key))
-        response.hangup()
-        return response
+    @staticmethod
+    def _goodbye(prompts: Prompts, key: str) -> VoiceResponse:
+        return hang_up(prompts, prompts.text(key))
 
 
 def _skilled(agent: Agent, entry: Waiting) -> bool:
-    return entry.queue_type in agent.queues and entry.language in agent.languages
+    return entry.queue.kind.value in agent.queues and entry.queue.language in agent.languages

@@ -10,63 +10,72 @@ import logging
 from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.views import attempt, call_params, check_signature, twiml, webhook
-from routing.numbers import caller_e164
-from bootstrap import services
+from ivr.agent_flow import AgentFlow
+from ivr.webhooks import (
+    call_params,
+    check_signature,
+    form_number,
+    observe,
+    twiml,
+    url_text,
+    webhook,
+)
+from web.registry import lookup
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("agent_line", __name__, url_prefix="/ivr")
 bp.before_request(check_signature)
+bp.after_request(observe)
 
 
 def _agent() -> str:
-    return request.args.get("agent", "")[:12]
+    return url_text("agent", 12)
 
 
 @bp.post("/agent")
 @webhook
 def agent_line():
-    return services().agent_flow.answer(caller_e164(call_params().caller))
+    call = call_params()
+    return lookup(AgentFlow).answer(call.caller, call.attempt)
 
 
 @bp.post("/agent-id")
 @webhook
 def agent_id():
-    return services().agent_flow.agent_id(call_params().digits)
+    return lookup(AgentFlow).agent_id(call_params().digits)
 
 
 @bp.post("/agent-pin")
 @webhook
 def agent_pin():
     call = call_params()
-    return services().agent_flow.pin(call.sid, _agent(), attempt(), call.digits, caller_e164(call.caller))
+    return lookup(AgentFlow).pin(call.sid, _agent(), call.attempt, call.digits, call.caller)
 
 
 @bp.post("/agent-next")
 @webhook
 def agent_next():
-    return services().agent_flow.next_caller(call_params().sid, _agent(), announce=bool(request.args.get("announce")))
+    return lookup(AgentFlow).next_caller(call_params().sid, _agent(), announce=bool(request.args.get("announce")))
 
 
 @bp.post("/agent-wait")
 @webhook
 def agent_wait():
     call = call_params()
-    return services().agent_flow.wait(call.sid, _agent(), call.digits)
+    return lookup(AgentFlow).wait(call.sid, _agent(), call.digits)
 
 
 @bp.post("/agent-whisper")
 @webhook
 def agent_whisper():
-    queue_time = request.form.get("QueueTime", "0")[:12]
-    return services().agent_flow.whisper(call_params().sid, _agent(), int(queue_time) if queue_time.isdigit() else 0)
+    return lookup(AgentFlow).whisper(call_params().sid, _agent(), form_number("QueueTime"))
 
 
 @bp.post("/agent-done")
 @webhook
 def agent_done():
-    return services().agent_flow.done(call_params().sid, _agent())
+    return lookup(AgentFlow).done(call_params().sid, _agent())
 
 
 @bp.errorhandler(Exception)

@@ -9,48 +9,36 @@ record), where agents see it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from twilio.twiml.voice_response import VoiceResponse
 
-from call_store.call_state import CallState, CallStore
+from call_store.call_state import CallState, CallStore, Verified
+from ivr.call_context import CallContext, CallParams
+from ivr.enqueue import QueueEntry
+from ivr.twiml import ask, hang_up, said, then
 from prompts.catalogue import Prompts
 from routing.choices import choose
-from ivr.twiml import asked, question, say
+from routing.menu import MAX_ATTEMPTS, PRESALES_KEY
 from runtime.masking import mask_number
 from verification.codes import CODE_DIGITS, Outcome
-from verification.delivery import Message
 from verification.directory import Directory
+from verification.messages import compose_message
 from verification.organisations import Organisation
 from verification.service import Destination, Sent, Verifier, destinations
 
 MAX_ACCOUNT_TRIES = 3
-MAX_ATTEMPTS = 3
 ACCOUNT_DIGITS = 20
 CODE_KEYS = 12  # a code is 6 digits; more keys are read (and fail) rather than cut to look right
 RESEND_KEY = "*"
-SENDING_STEPS = frozenset({"channel", "code"})  # their answers may send a code; their URLs carry `sent`
 
 
 class VerificationFlow:
-    def __init__(self, *, directory: Directory, verifier: Verifier, calls: CallStore,
-                 enqueue: Callable[[CallState, Prompts], VoiceResponse],
-                 presales: Callable[[CallState, Prompts], VoiceResponse]):
+    def __init__(self, *, context: CallContext, directory: Directory, verifier: Verifier, calls: CallStore,
+                 queue_entry: QueueEntry):
+        self._context = context
         self._directory = directory
         self._verifier = verifier
         self._calls = calls
-        self._enqueue = enqueue
-        self._presales = presales
-
-    @staticmethod
-    def read_along(step: str, digits: str, account: str) -> tuple[str, str]:
-        """What a step's webhook reads with the call (one round trip): the organisation the keyed
-        account number names, or, with a code keyed, that code checked against `account` (from the URL)."""
-        if step == "account":
-            return _account_number(digits), ""
-        if step == "code" and account and digits and not digits.startswith(RESEND_KEY):
-            return account, digits[:CODE_KEYS]
-        return account, ""
+        self._queue_entry = queue_entry
 
     def admit(self, state: CallState, prompts: Prompts) -> VoiceResponse:
         """Start verification for a caller headed to `state.queue`."""
@@ -61,74 +49,76 @@ class VerificationFlow:
             return self._pick_question(prompts, organisations, 1)
         return self._account_question(prompts, 1)
 
-    # -- webhooks -------------------------------------------------------------
+    # -- webhooks: each reads its call (with what the step needs) in one round trip ----------
 
-    def account(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
-        digits = _account_number(digits)
+    def account(self, call: CallParams) -> VoiceResponse:
+        digits = _account_number(call.digits)
+        state = self._context.restore(call, account=digits)
+        prompts = self._context.prompts(state)
         organisation = self._organisation(state, digits) if digits.isdigit() else None
         if organisation is not None:
             return self._found(state, prompts, organisation)
-        if attempt < MAX_ACCOUNT_TRIES:
+        if call.attempt < MAX_ACCOUNT_TRIES:
             lead = prompts.text("account_unknown" if digits else "no_input")
-            return self._account_question(prompts, attempt + 1, lead)
+            return self._account_question(prompts, call.attempt + 1, lead)
         return self._unverified(state, prompts)
 
-    def pick(self, state: CallState, prompts: Prompts, attempt: int, digits: str) -> VoiceResponse:
+    def pick(self, call: CallParams) -> VoiceResponse:
+        state = self._context.restore(call)
+        prompts = self._context.prompts(state)
         organisations = self._by_phone(state)
         keys = {str(number): org.account_number for number, org in enumerate(organisations[:9], start=1)}
-        chosen = choose(digits, "", keys, {})
+        chosen = choose(call.digits, "", keys, {})
         if chosen is not None:
             return self._registered(state, prompts, next(org for org in organisations if org.account_number == chosen))
-        if attempt < MAX_ATTEMPTS and organisations:
-            return self._pick_question(prompts, organisations, attempt + 1, prompts.text("not_understood" if digits else "no_input"))
+        if call.attempt < MAX_ATTEMPTS and organisations:
+            return self._pick_question(prompts, organisations, call.attempt + 1, _lead(prompts, call.digits))
         return self._account_question(prompts, 1)
 
-    def channel(self, state: CallState, prompts: Prompts, attempt: int, digits: str, sent: str = "") -> VoiceResponse:
+    def channel(self, call: CallParams, sent: int) -> VoiceResponse:
         """`sent`, from the question's URL: how many codes the call had asked for when it was asked."""
+        state = self._context.restore(call)
+        prompts = self._context.prompts(state)
         organisation = self._organisation(state, state.org)
         if organisation is None:
             return self._unverified(state, prompts)
         offered = destinations(organisation)
-        chosen = choose(digits, "", {str(n): str(n) for n in range(1, len(offered) + 1)}, {})
+        chosen = choose(call.digits, "", {str(n): str(n) for n in range(1, len(offered) + 1)}, {})
         if chosen is not None:
             return self._send(state, prompts, organisation, offered[int(chosen) - 1], sent)
-        if attempt < MAX_ATTEMPTS:
-            return self._channel_question(state, prompts, organisation, attempt + 1, prompts.text("not_understood" if digits else "no_input"))
+        if call.attempt < MAX_ATTEMPTS:
+            return self._channel_question(state, prompts, organisation, call.attempt + 1, _lead(prompts, call.digits))
         return self._unverified(state, prompts)
 
-    def code(self, state: CallState, prompts: Prompts, attempt: int, digits: str, sent: str = "") -> VoiceResponse:
+    def code(self, call: CallParams, account: str, sent: int) -> VoiceResponse:
+        """The keyed code is checked as the call is read, against `account` (carried in the signed URL)."""
+        keyed = call.digits[:CODE_KEYS] if call.digits and not call.digits.startswith(RESEND_KEY) else ""
+        state = self._context.restore(call, account=account, code=keyed if account else "")
+        prompts = self._context.prompts(state)
         organisation = self._organisation(state, state.org)
         if organisation is None:
             return self._unverified(state, prompts)
-        if state.verified == "yes":  # Twilio sent this step again after it verified: the same answer, nothing spent
+        if state.verified is Verified.YES:  # Twilio sent this step again after it verified: the same answer, nothing spent
             return self._verified(state, prompts)
-        if digits.startswith(RESEND_KEY):
+        if call.digits.startswith(RESEND_KEY):
             return self._send(state, prompts, organisation, _destination_of(organisation, state.channel), sent)
-        if not digits:
-            if attempt < MAX_ATTEMPTS:
-                return self._code_question(state, prompts, organisation, attempt + 1, prompts.text("no_input"))
+        if not call.digits:
+            if call.attempt < MAX_ATTEMPTS:
+                return self._code_question(state, prompts, organisation, call.attempt + 1, prompts.text("no_input"))
             return self._unverified(state, prompts)
-        account, channel = organisation.account_number, state.channel.split(":")[0]
+        account, channel = organisation.account_number, state.channel.channel if state.channel else ""
         named = state.named_organisation
         if state.code_outcome is not None and named is not None and named.account_number == account:  # checked with the reading
-            outcome = self._verifier.checked(account, state.code_outcome, actor=self._caller(state), channel=channel)
+            outcome = self._verifier.checked(account, state.code_outcome, actor=_actor(state), channel=channel)
         else:
-            outcome = self._verifier.check(account, digits[:CODE_KEYS], actor=self._caller(state), channel=channel)
+            outcome = self._verifier.check(account, keyed, actor=_actor(state), channel=channel)
         if outcome is Outcome.VERIFIED:
-            self._remember(state, verified="yes", verified_by=channel)
+            self._remember(state, verified=Verified.YES, verified_by=channel)
             return self._verified(state, prompts)
         if outcome is Outcome.WRONG:
-            return self._code_question(state, prompts, organisation, attempt, prompts.text("code_wrong"))
+            return self._code_question(state, prompts, organisation, call.attempt, prompts.text("code_wrong"))
         lead = prompts.text("code_locked" if outcome is Outcome.LOCKED else "code_expired")
         return self._resend_offer(state, prompts, organisation, lead)
-
-    def partner(self, state: CallState, prompts: Prompts, digits: str) -> VoiceResponse:
-        if choose(digits, "", {"3": "presales"}, {}) == "presales":
-            return self._presales(state, prompts)
-        response = VoiceResponse()
-        say(response, prompts, prompts.text("goodbye"))
-        response.hangup()
-        return response
 
     # -- steps ----------------------------------------------------------------
 
@@ -137,14 +127,12 @@ class VerificationFlow:
         if organisation.purchased_via == "partner":
             return self._partner_notice(state, prompts, organisation)
         self._remember(state, org=organisation.account_number, org_name=organisation.name,
-                           plan=organisation.plan, verified="yes", verified_by="registered-phone")
-        self._verifier.passed_by_phone(organisation, actor=self._caller(state), number=state.caller)
-        return self._enqueue(state, prompts)
+                       plan=organisation.plan, verified=Verified.YES, verified_by="registered-phone")
+        self._verifier.passed_by_phone(organisation, actor=_actor(state), number=state.caller)
+        return self._queue_entry.enqueue_chosen(state, prompts)
 
     def _verified(self, state: CallState, prompts: Prompts) -> VoiceResponse:
-        response = VoiceResponse()
-        say(response, prompts, prompts.text("verified"))
-        return _then(response, self._enqueue(state, prompts))
+        return then(said(prompts, prompts.text("verified")), self._queue_entry.enqueue_chosen(state, prompts))
 
     def _found(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
         if organisation.purchased_via == "partner":
@@ -153,13 +141,13 @@ class VerificationFlow:
         return self._channel_question(state, prompts, organisation, 1, prompts.text("verify_intro"))
 
     def _send(self, state: CallState, prompts: Prompts, organisation: Organisation, destination: Destination,
-              asked_at: str) -> VoiceResponse:
+              asked_at: int) -> VoiceResponse:
         """A code to `destination`, once per question: a replay of this request (same `asked_at`) is not sent again.
 
         What is remembered goes first, so it rides with the code's issue; a failed send is asked about again."""
         request = f"{state.sid}:{asked_at}"
-        self._remember(state, channel=f"{destination.channel}:{destination.address}", sends=str(_count(state.sends) + 1))
-        sent = self._verifier.send(organisation, destination, actor=self._caller(state), caller=state.caller, request=request,
+        self._remember(state, channel=destination, sends=state.sends + 1)
+        sent = self._verifier.send(organisation, destination, actor=_actor(state), caller=state.caller, request=request,
                                    compose=lambda to, code, minutes: compose_message(prompts, to, code, minutes))
         if sent is Sent.LIMITED:
             return self._unverified(state, prompts, prompts.text("codes_limited"))
@@ -168,69 +156,46 @@ class VerificationFlow:
         return self._code_question(state, prompts, organisation, 1, _spoken_destination(prompts, "code_sent", destination))
 
     def _partner_notice(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
-        self._remember(state, org=organisation.account_number, org_name=organisation.name, verified="partner")
-        gather = question("partner", prompts, [], speech=False)
-        for text in (prompts.text("partner"), prompts.text("partner_offer")):
-            say(gather, prompts, text)
-        response = VoiceResponse()
-        response.append(gather)
-        say(response, prompts, prompts.text("goodbye"))
-        response.hangup()
-        return response
+        """Bought through a partner: the partner supports them; sales (key 3) is still open to them."""
+        self._remember(state, org=organisation.account_number, org_name=organisation.name, verified=Verified.PARTNER)
+        response = ask("partner", prompts, [prompts.text("partner"), prompts.text("partner_offer")], digits=1)
+        return hang_up(prompts, prompts.text("goodbye"), response=response)
 
     def _unverified(self, state: CallState, prompts: Prompts, lead: str | None = None) -> VoiceResponse:
-        self._remember(state, verified="no")
-        response = VoiceResponse()
-        for text in (lead, prompts.text("unverified")):
-            if text:
-                say(response, prompts, text)
-        return _then(response, self._enqueue(state, prompts))
+        self._remember(state, verified=Verified.NO)
+        return then(said(prompts, lead, prompts.text("unverified")), self._queue_entry.enqueue_chosen(state, prompts))
 
     # -- questions --------------------------------------------------------------
 
     def _account_question(self, prompts: Prompts, attempt: int, lead: str | None = None) -> VoiceResponse:
-        gather = question(f"verify-account?attempt={attempt}", prompts, [], speech=False, digits=None)
-        for text in (lead, prompts.text("ask_account")):
-            if text:
-                say(gather, prompts, text)
-        return asked(gather, f"verify-account?attempt={attempt}")
+        action = f"verify-account?attempt={attempt}"
+        return ask(action, prompts, [lead, prompts.text("ask_account")], digits=None, silence=action)
 
-    def _pick_question(self, prompts: Prompts, organisations: list[Organisation], attempt: int, lead: str | None = None) -> VoiceResponse:
-        gather = question(f"verify-pick?attempt={attempt}", prompts, [], speech=False)
-        say(gather, prompts, lead or prompts.text("pick_org"))
-        for number, organisation in enumerate(organisations[:9], start=1):
-            say(gather, prompts, prompts.text("pick_option", name=organisation.name, digit=number))
-        return asked(gather, f"verify-pick?attempt={attempt}")
+    def _pick_question(self, prompts: Prompts, organisations: list[Organisation], attempt: int,
+                       lead: str | None = None) -> VoiceResponse:
+        action = f"verify-pick?attempt={attempt}"
+        options = [prompts.text("pick_option", name=org.name, digit=number) for number, org in enumerate(organisations[:9], start=1)]
+        return ask(action, prompts, [lead or prompts.text("pick_org"), *options], silence=action)
 
     def _channel_question(self, state: CallState, prompts: Prompts, organisation: Organisation, attempt: int,
                           lead: str | None = None) -> VoiceResponse:
-        action = f"verify-channel?attempt={attempt}&sent={_count(state.sends)}"
-        gather = question(action, prompts, [], speech=False)
-        if lead:
-            say(gather, prompts, lead)
-        for number, destination in enumerate(destinations(organisation), start=1):
-            say(gather, prompts, _spoken_destination(prompts, "offer", destination, digit=number))
-        return asked(gather, action)
+        action = f"verify-channel?attempt={attempt}&sent={state.sends}"
+        offers = [_spoken_destination(prompts, "offer", destination, digit=number)
+                  for number, destination in enumerate(destinations(organisation), start=1)]
+        return ask(action, prompts, [lead, *offers], silence=action)
 
     def _code_question(self, state: CallState, prompts: Prompts, organisation: Organisation, attempt: int,
                        lead: str | None = None) -> VoiceResponse:
         """The account travels in the (signed) URL so the answer's webhook checks the code as it reads the call."""
-        action = f"verify-code?attempt={attempt}&account={organisation.account_number}&sent={_count(state.sends)}"
-        gather = question(action, prompts, [], speech=False, digits=CODE_DIGITS)
-        for text in (lead, prompts.text("enter_code")):
-            if text:
-                say(gather, prompts, text)
-        return asked(gather, action)
+        action = f"verify-code?attempt={attempt}&account={organisation.account_number}&sent={state.sends}"
+        return ask(action, prompts, [lead, prompts.text("enter_code")], digits=CODE_DIGITS, silence=action)
 
     def _resend_offer(self, state: CallState, prompts: Prompts, organisation: Organisation, lead: str) -> VoiceResponse:
         """The code is dead: a new one on star, otherwise on to an agent unverified."""
-        action = f"verify-code?attempt=1&account={organisation.account_number}&sent={_count(state.sends)}"
-        gather = question(action, prompts, [], speech=False, digits=1)
-        for text in (lead, prompts.text("new_code_offer")):
-            say(gather, prompts, text)
-        response = VoiceResponse()
-        response.append(gather)
-        return _then(response, self._unverified(state, prompts))
+        action = f"verify-code?attempt=1&account={organisation.account_number}&sent={state.sends}"
+        return then(ask(action, prompts, [lead, prompts.text("new_code_offer")], digits=1), self._unverified(state, prompts))
+
+    # -- context ------------------------------------------------------------------
 
     def _by_phone(self, state: CallState) -> list[Organisation]:
         """The organisations registered on the caller's number: as read with the call, else from the directory."""
@@ -245,31 +210,33 @@ class VerificationFlow:
             return state.named_organisation
         return self._directory.get(account)
 
-    def _remember(self, state: CallState, **fields: str) -> None:
+    def _remember(self, state: CallState, **fields) -> None:
         """Record on the call, in Redis and on this request's copy (the queue step reads it next)."""
         for name, value in fields.items():
             setattr(state, name, value)
         self._calls.update(state.sid, **fields)
 
-    @staticmethod
-    def _caller(state: CallState) -> str:
-        return f"caller {mask_number(state.caller)}"
+
+def is_presales_choice(digits: str) -> bool:
+    """At the partner notice: the one key that still leads somewhere (sales)."""
+    return choose(digits, "", {PRESALES_KEY: "presales"}, {}) == "presales"
 
 
-def _count(text: str) -> int:
-    return int(text) if text.isdigit() else 0
+def _actor(state: CallState) -> str:
+    return f"caller {mask_number(state.caller)}"
+
+
+def _lead(prompts: Prompts, digits: str) -> str:
+    return prompts.text("not_understood" if digits else "no_input")
 
 
 def _account_number(digits: str) -> str:
     return digits.strip("#")[:ACCOUNT_DIGITS]
 
 
-def _destination_of(organisation: Organisation, channel: str) -> Destination:
-    kind, _, address = channel.partition(":")
-    for destination in destinations(organisation):
-        if (destination.channel, destination.address) == (kind, address):
-            return destination
-    return destinations(organisation)[0]
+def _destination_of(organisation: Organisation, last: Destination | None) -> Destination:
+    offered = destinations(organisation)
+    return last if last in offered else offered[0]
 
 
 def _spoken_destination(prompts: Prompts, prefix: str, destination: Destination, **values) -> str:
@@ -278,20 +245,3 @@ def _spoken_destination(prompts: Prompts, prefix: str, destination: Destination,
         return prompts.text(f"{prefix}_sms", last_digits=" ".join(destination.address[-4:]), **values)
     local, _, domain = destination.address.partition("@")
     return prompts.text(f"{prefix}_email", initial=local[:1], domain=domain, **values)
-
-
-def compose_message(prompts: Prompts, destination: Destination, code: str, minutes: int) -> Message:
-    """The code's message in the caller's language."""
-    body_key = "messages.sms" if destination.channel == "sms" else "messages.email_body"
-    return Message(
-        channel=destination.channel, to=destination.address,
-        subject=prompts.text("messages.email_subject"),
-        body=prompts.text(body_key, code=code, minutes=minutes),
-    )
-
-
-def _then(first: VoiceResponse, rest: VoiceResponse) -> VoiceResponse:
-    """`first`'s verbs followed by `rest`'s, as one document."""
-    for verb in rest.verbs:
-        first.append(verb)
-    return first

@@ -1,42 +1,45 @@
-"""Twilio's voice webhooks: HTTP in, TwiML out.
+"""Twilio's voice webhooks for the caller's call: HTTP in, TwiML out.
 
-Thin by design: read Twilio's parameters, hand them to `CallFlow`, return its
-TwiML. Two guards stand around every handler: the signature check (a forged
-request gets 403 and changes nothing) and the catch-all (whatever goes wrong,
-the caller hears an apology and reaches technical support, never Twilio's
-"application error").
+Thin by design: each view parses Twilio's parameters (`call_params`) and hands
+them to the one flow that answers its step. Two guards stand around every
+handler (`ivr.webhooks`): the signature check and the unit of work; and a
+catch-all: whatever goes wrong, the caller hears an apology and reaches
+technical support, never Twilio's "application error".
 """
 from __future__ import annotations
 
-import functools
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from flask import Blueprint, Response, g, request
-from twilio.request_validator import (
-    SIGNATURE_SETTINGS_HEADER,
-    RequestValidator,
-    compare,
-    get_signature_algorithm,
-)
+from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.flow import MAX_ATTEMPTS
-from ivr.verification_flow import SENDING_STEPS
-from routing.numbers import caller_e164
+from ivr.answer_flow import AnswerFlow
+from ivr.callback_flow import CallbackFlow
+from ivr.enqueue import QueueEntry
+from ivr.queue_flow import QueueFlow
+from ivr.verification_flow import VerificationFlow
+from ivr.webhooks import (
+    call_params,
+    check_signature,
+    form_number,
+    observe,
+    twiml,
+    url_number,
+    url_text,
+    webhook,
+)
+from routing.menu import parse_offer
+from routing.queues import QueueName
 from runtime.masking import mask_number
-from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
-from bootstrap import services
-from runtime.unit_of_work import unit_of_work
+from web.registry import lookup
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+bp.before_request(check_signature)
+bp.after_request(observe)
 
-MAX_FIELD = 256  # longer values are not Twilio's; cut them rather than trip over them
 # Said when even the apology cannot be built: plain, fixed, always valid.
 LAST_RESORT = (
     '<?xml version="1.0" encoding="UTF-8"?><Response>'
@@ -46,176 +49,119 @@ LAST_RESORT = (
 )
 
 
-@dataclass(frozen=True)
-class CallParams:
-    sid: str
-    dialed: str
-    caller: str
-    digits: str
-    speech: str
-
-
-def call_params() -> CallParams:
-    form = request.form
-    caller = form.get("From", "")[:MAX_FIELD]
-    return CallParams(
-        sid=form.get("CallSid", "")[:64],
-        dialed=form.get("To", "")[:MAX_FIELD],
-        caller=caller,
-        digits=form.get("Digits", "")[:32],
-        speech=form.get("SpeechResult", "")[:MAX_FIELD],
-    )
-
-
-def twiml(response: VoiceResponse | str) -> Response:
-    return Response(str(response), mimetype="text/xml")
-
-
-def webhook(handler: Callable[..., VoiceResponse]) -> Callable[..., Response]:
-    """The handler's writes reach Redis together (one round trip) before its TwiML leaves."""
-    @functools.wraps(handler)
-    def answer(*args, **kwargs) -> Response:
-        with unit_of_work(services().redis):
-            response = handler(*args, **kwargs)
-        return twiml(response)
-    return answer
-
-
-def attempt() -> int:
-    try:
-        return min(max(int(request.args.get("attempt", "1")), 1), MAX_ATTEMPTS)
-    except ValueError:
-        return 1
-
-
-def check_signature():
-    """Twilio signs the exact URL it requested plus the POST parameters."""
-    g.started = time.perf_counter()
-    found = services()
-    base = found.settings.public_base_url
-    url = base + (request.full_path if request.query_string else request.path) if base else request.url
-    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    if not signed_by_twilio(found.signatures, url, request.form, request.headers.get("X-Twilio-Signature", ""), algorithm):
-        log.warning("rejected unsigned or forged request to %s", request.path)
-        return Response("invalid Twilio signature\n", status=403, mimetype="text/plain")
-    return None
-
-
-def signed_by_twilio(validator: RequestValidator, url: str, form, signature: str, algorithm: str) -> bool:
-    """The signature of the exact URL first, as Twilio signs it: one HMAC for a genuine request.
-    Anything else gets the library's whole check (the URL with and without its port, the algorithms)."""
-    try:
-        if compare(validator.compute_signature(url, form, algorithm), signature):
-            return True
-    except ValueError:  # an algorithm the library does not know: its own check says no, and logs it
-        pass
-    return validator.validate(url, form, signature, algorithm)
-
-
-bp.before_request(check_signature)
-
-
-@bp.after_request
-def observe(response):
-    if "started" in g:
-        WEBHOOK_SECONDS.labels(request.endpoint or "unknown").observe(time.perf_counter() - g.started)
-    return response
-
-
 @bp.post("/voice")
 @webhook
 def voice():
     call = call_params()
-    number = caller_e164(call.caller)
-    log.info("call %s from %s to %s", call.sid, mask_number(number), call.dialed)
-    return services().flow.answer(call.sid, call.dialed, call.caller, number)
+    log.info("call %s from %s to %s", call.sid, mask_number(call.caller.e164 if call.caller else ""), call.dialed)
+    return lookup(AnswerFlow).answer(call)
 
 
-@bp.post("/<any(language, menu, severity):step>")
+@bp.post("/language")
 @webhook
-def step(step: str):
-    call = call_params()
-    flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller)
-    return getattr(flow, step)(state, attempt(), call.digits, call.speech)
+def language():
+    return lookup(AnswerFlow).language(call_params())
 
 
-@bp.post("/<any('verify-account', 'verify-pick', 'verify-channel', 'verify-code'):step>")
+@bp.post("/menu")
 @webhook
-def verify(step: str):
-    call = call_params()
-    flow = services().flow
-    name = step.removeprefix("verify-")
-    account, code = flow.verification.read_along(name, call.digits, request.args.get("account", "")[:32])
-    state = flow.restore(call.sid, call.dialed, call.caller, account=account, code=code)
-    handler = getattr(flow.verification, name)
-    if name in SENDING_STEPS:
-        return handler(state, flow.prompts(state), attempt(), call.digits, sent=request.args.get("sent", "")[:12])
-    return handler(state, flow.prompts(state), attempt(), call.digits)
+def menu():
+    return lookup(AnswerFlow).menu(call_params())
+
+
+@bp.post("/severity")
+@webhook
+def severity():
+    return lookup(AnswerFlow).severity(call_params())
+
+
+@bp.post("/verify-account")
+@webhook
+def verify_account():
+    return lookup(VerificationFlow).account(call_params())
+
+
+@bp.post("/verify-pick")
+@webhook
+def verify_pick():
+    return lookup(VerificationFlow).pick(call_params())
+
+
+@bp.post("/verify-channel")
+@webhook
+def verify_channel():
+    """`sent` (in the question's signed URL): how many codes the call had asked for when it was asked."""
+    return lookup(VerificationFlow).channel(call_params(), sent=url_number("sent"))
+
+
+@bp.post("/verify-code")
+@webhook
+def verify_code():
+    return lookup(VerificationFlow).code(call_params(), account=url_text("account", 32), sent=url_number("sent"))
 
 
 @bp.post("/partner")
 @webhook
 def partner():
-    call = call_params()
-    flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller)
-    return flow.verification.partner(state, flow.prompts(state), call.digits)
+    return lookup(QueueFlow).partner(call_params())
 
 
 @bp.post("/closed")
 @webhook
 def closed():
-    call = call_params()
-    flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller)
-    return flow.closed_offer(state, request.args.get("offer", ""), call.digits, call.speech)
+    return lookup(QueueFlow).closed_offer(call_params(), parse_offer(url_text("offer", 16)))
 
 
 @bp.post("/hold")
 @webhook
 def hold():
-    return services().flow.hold(
-        request.form.get("CallSid", "")[:64],
-        request.args.get("queue", "")[:64],
-        request.args.get("lang", "")[:16],
-        _int(request.form.get("QueuePosition")),
-        _int(request.form.get("AvgQueueTime")),
-        _int(request.form.get("QueueTime")),
+    """The waitUrl: Twilio's QueuePosition, AvgQueueTime and QueueTime with the queue and language we put in it."""
+    return lookup(QueueFlow).hold(
+        request.form.get("CallSid", "")[:64], QueueName.parse(url_text("queue")), url_text("lang", 16),
+        form_number("QueuePosition"), form_number("AvgQueueTime"), form_number("QueueTime"),
     )
 
 
 @bp.post("/callback-leave")
 @webhook
 def callback_leave():
-    call = call_params()
-    flow = services().flow
-    return flow.callbacks.leave(flow.known(call.sid), call.digits)
+    return lookup(CallbackFlow).leave(call_params())
 
 
-@bp.post("/<any('callback-confirm', 'callback-number'):step>")
+@bp.post("/callback-confirm")
 @webhook
-def callback_step(step: str):
-    call = call_params()
-    flow = services().flow
-    state = flow.restore(call.sid, call.dialed, call.caller)
-    handler = flow.callbacks.confirm if step == "callback-confirm" else flow.callbacks.other_number
-    return handler(state, flow.prompts(state), attempt(), call.digits)
+def callback_confirm():
+    return lookup(CallbackFlow).confirm(call_params())
+
+
+@bp.post("/callback-number")
+@webhook
+def callback_number():
+    return lookup(CallbackFlow).other_number(call_params())
+
+
+def _queue_result_without_store():
+    return lookup(QueueFlow).queue_ended(None, request.form.get("QueueResult", "")[:32])
 
 
 @bp.post("/queue-result")
-@webhook
+@webhook(if_store_fails=_queue_result_without_store)
 def queue_result():
-    call = call_params()
-    return services().flow.queue_result(call.sid, request.form.get("QueueResult", "")[:32])
+    """The Enqueue action: a Redis lost while this is written ends in the hang-up, not in a second queue."""
+    return lookup(QueueFlow).queue_result(call_params().sid, request.form.get("QueueResult", "")[:32])
+
+
+def _nothing():
+    return VoiceResponse()
 
 
 @bp.post("/status")
-@webhook
+@webhook(if_store_fails=_nothing)
 def status():
     call = call_params()
-    log.info("call %s ended: %s", call.sid, request.form.get("CallStatus", ""))
-    return services().flow.status(call.sid, request.form.get("CallStatus", "")[:32])
+    call_status = request.form.get("CallStatus", "")[:32]
+    log.info("call %s status: %s", call.sid, call_status)
+    return lookup(QueueFlow).status(call.sid, call_status)
 
 
 @bp.errorhandler(Exception)
@@ -227,14 +173,7 @@ def apologise(error: Exception):
         log.exception("webhook %s failed", request.path)
     try:
         call = call_params()
-        return twiml(services().flow.apology(call.dialed, call.caller))
+        return twiml(lookup(QueueEntry).apology(call.dialed, call.caller))
     except Exception:  # the apology itself failed: fall back to fixed TwiML
         log.exception("apology for %s failed", request.path)
         return twiml(LAST_RESORT)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int((value or "0")[:12])
-    except ValueError:
-        return 0

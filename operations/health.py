@@ -15,11 +15,15 @@ import hmac
 import time
 from ipaddress import ip_address
 
+import redis
 from flask import Blueprint, Response, jsonify, request
 
-from bootstrap import services
+from countries.store import TableStore
+from runtime.data_marker import DataMarker
 from runtime.metrics import exposition
 from runtime.redis_connection import StoreUnavailable, redis_errors
+from runtime.settings import Settings
+from web.registry import lookup
 
 PROBE = "health:probe"
 
@@ -33,10 +37,9 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    found = services()
     writable = _writable()
     lost = _data_lost() if writable else None
-    checks = {"redis": writable, "table": bool(found.tables.latest_known().lines), "data": writable and not lost}
+    checks = {"redis": writable, "table": bool(lookup(TableStore).latest_known().lines), "data": writable and not lost}
     failing = [name for name, ok in checks.items() if not ok]
     body = {"status": "ready" if not failing else "not ready", "checks": {name: "ok" if ok else "failing" for name, ok in checks.items()}}
     if lost:
@@ -46,7 +49,7 @@ def readyz():
 
 @bp.get("/metrics")
 def metrics():
-    token = services().settings.metrics_token
+    token = lookup(Settings).metrics_token
     if token:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(sent.encode(), token.encode()):
@@ -68,13 +71,13 @@ def _writable() -> bool:
     """A write, not a PING: a demoted primary answers PING but refuses writes (READONLY)."""
     try:
         with redis_errors():
-            return bool(services().redis.set(PROBE, repr(time.time()), px=60_000))
+            return bool(lookup(redis.Redis).set(PROBE, repr(time.time()), px=60_000))
     except StoreUnavailable:
         return False
 
 
 def _data_lost() -> str | None:
-    marker = services().marker
+    marker = lookup(DataMarker)
     if marker is None:
         return None
     try:

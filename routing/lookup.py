@@ -6,25 +6,19 @@ unknown caller simply has no country.
 """
 from __future__ import annotations
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
-
 from routing.model import LineMatch, Table
+from routing.numbers import PhoneNumber, parse_number
 
 
-def line_for(table: Table, dialed: str | None, caller: str | None) -> LineMatch:
-    """The line reached by dialling `dialed` from `caller`.
+def line_for(table: Table, dialed: str | None, caller: PhoneNumber | None) -> LineMatch:
+    """The line reached by dialling `dialed` (as Twilio sent it) from `caller` (parsed where it came in).
 
     On a shared number, the line serving the caller's country wins; failing that,
     the line serving the most markets (the first in the table on a tie).
     """
-    caller_numobj = _parse(caller)
-    caller_country = None
-    if caller_numobj is not None and phonenumbers.is_valid_number(caller_numobj):
-        region = phonenumbers.region_code_for_number(caller_numobj)
-        caller_country = region if region in phonenumbers.SUPPORTED_REGIONS else None
-    dialed_numobj = _parse(dialed)
-    number = phonenumbers.format_number(dialed_numobj, PhoneNumberFormat.E164) if dialed_numobj else dialed
+    caller_country = (caller.region or None) if caller else None
+    dialed_number = parse_number(dialed)
+    number = dialed_number.e164 if dialed_number else dialed
     candidates = [line for line in table.lines if number in line.numbers]
     if not candidates:
         return LineMatch(table.line(table.default_line), caller_country, dialed_known=False)
@@ -32,12 +26,3 @@ def line_for(table: Table, dialed: str | None, caller: str | None) -> LineMatch:
     line = serving[0] if serving else max(candidates, key=lambda candidate: len(candidate.markets))
     return LineMatch(line, caller_country)
 
-
-def _parse(text: str | None) -> PhoneNumber | None:
-    """`text` as a number given in international form, or None."""
-    if not isinstance(text, str):
-        return None
-    try:
-        return phonenumbers.parse(text, None)
-    except NumberParseException:
-        return None

@@ -1,27 +1,62 @@
-"""Which Twilio queue a caller joins, and how a wait is said in minutes."""
+"""Which Twilio queue a caller joins, its name as a value, and how a wait is said in minutes."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from routing.model import Line, Queue, Severity
 
 
-def queue_language(line: Line, queue: Queue, caller_locale: str) -> str:
+@dataclass(frozen=True, order=True)
+class QueueName:
+    """`technical.sv.A`: the queue type first, then what agents route on (language, severity).
+
+    Twilio queues, waiting records, callbacks and TaskRouter attributes all use
+    this one name; it is parsed once where it comes in (a URL, a Redis key) and
+    travels as this value.
+    """
+
+    kind: Queue
+    language: str  # the agents' language alone: "sv", not "sv-SE"
+    severity: Severity | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "QueueName | None":
+        """None for anything that is not a queue name this router makes."""
+        parts = text.split(".") if isinstance(text, str) else []
+        if len(parts) not in (2, 3) or not parts[1].isalpha() or not parts[1].islower() or len(parts[1]) > 8:
+            return None
+        try:
+            kind = Queue(parts[0])
+            severity = Severity(parts[2]) if len(parts) == 3 else None
+        except ValueError:
+            return None
+        return cls(kind, parts[1], severity)
+
+    @classmethod
+    def for_caller(cls, line: Line, queue: Queue, caller_locale: str, severity: Severity | None) -> "QueueName":
+        """The queue a caller in `caller_locale` joins on `line`."""
+        return cls(queue, language_of(agents_locale(line, queue, caller_locale)), severity)
+
+    def __str__(self) -> str:
+        parts = [self.kind.value, self.language]
+        if self.severity is not None:
+            parts.append(self.severity.value)
+        return ".".join(parts)
+
+
+def language_of(locale: str) -> str:
+    """`sv-SE` -> `sv`: catalogues and queue names use the language alone."""
+    return locale.split("-")[0].lower()
+
+
+def agents_locale(line: Line, queue: Queue, caller_locale: str) -> str:
     """The locale agents will speak: the caller's when the queue offers it, else the queue's first."""
     offered = line.queue_languages(queue)
-    caller_language = caller_locale.split("-")[0].lower()
     for locale in offered:
-        if locale.split("-")[0].lower() == caller_language:
+        if language_of(locale) == language_of(caller_locale):
             return locale
     return offered[0]
-
-
-def queue_name(queue: Queue, locale: str, severity: Severity | None) -> str:
-    """`technical.sv.A`: the queue type first, then what agents route on."""
-    parts = [queue.value, locale.split("-")[0].lower()]
-    if severity is not None:
-        parts.append(severity.value)
-    return ".".join(parts)
 
 
 def minutes_to_say(seconds: int) -> int:

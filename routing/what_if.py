@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from routing.hours import closure_at, holiday_name, is_open, next_opening, open_until
 from routing.lookup import line_for
 from routing.model import QUEUES_CLOSED_ON_HOLIDAYS, Table
+from routing.numbers import parse_number
 
 
 def what_if(table: Table, dialed: str, caller: str, at: datetime) -> dict:
-    match = line_for(table, dialed, caller)
+    match = line_for(table, dialed, parse_number(caller))
     line = match.line
     queues = []
     for config in line.queues:

@@ -14,6 +14,8 @@ from runtime.redis_connection import client_options
 from runtime.settings import Settings
 from tests.redis_process import RedisProcess
 from tests.stand_ins import SmtpInbox
+from verification.directory import Directory
+from web.registry import parts_of
 
 # Property tests explore the same examples on every run: CI is deterministic.
 hypothesis_settings.register_profile("deterministic", derandomize=True, deadline=None)
@@ -108,12 +110,11 @@ CONTOSO = {
 @pytest.fixture
 def register(app):
     """Put organisations on the directory, as the admin API would."""
-    from bootstrap import EXTENSION
     from verification.organisations import parse_organisation
 
     def put(account_number: str, **fields):
         organisation = parse_organisation(account_number, fields)
-        app.extensions[EXTENSION].directory.put(organisation)
+        parts_of(app).get(Directory).put(organisation)
         return organisation
 
     return put

@@ -11,11 +11,11 @@ import urllib.request
 import pytest
 from twilio.request_validator import RequestValidator
 
-from twilio_simulator.twilio_player import CallPlayer, http_transport
 from runtime.settings import Settings
 from tests.conftest import TWILIO_TOKEN
 from tests.processes import PUBLIC, ROOT, free_port, round_robin, router
 from tests.twiml import parse
+from twilio_simulator.twilio_player import CallPlayer, http_transport
 
 
 def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, redis_client, tmp_path):

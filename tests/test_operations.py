@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 import logging
 
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from runtime.logs import CallContext, JsonLines
 from tests.conftest import CONTOSO, TWILIO_TOKEN
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 
 
 def test_metrics_count_calls_queues_and_webhook_latency(client, register):

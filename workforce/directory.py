@@ -5,8 +5,8 @@ import dataclasses
 
 import redis
 
-from workforce.model import Agent
 from runtime.record_store import PhoneIndexedStore
+from workforce.model import Agent
 
 
 def agent_from_dict(data: dict) -> Agent:

@@ -72,7 +72,7 @@ def test_five_wrong_passwords_from_one_address_refuse_that_address_only(client, 
 def test_an_agent_sends_a_code_and_checks_the_one_the_caller_reads_out(client, anna, register, smtp_inbox, redis_client):
     """Contacts are masked; the e-mail goes over SMTP; the right code verifies and marks the call."""
     register("100200", **CONTOSO)
-    redis_client.hset("call:CA" + "7" * 32, mapping={"sid": "CA" + "7" * 32, "line": "GB", "caller": "+447911999888"})
+    redis_client.hset("call:CA" + "7" * 32, mapping={"sid": "CA" + "7" * 32, "line": "GB", "caller": "+447912999888"})
     contacts = client.get("/agent/api/orgs/100200/contacts", headers=ANNA_AUTH).json["contacts"]
     assert contacts[2] == {"index": 2, "channel": "email", "destination": "j•••@contoso.com"}
     sent = client.post("/agent/api/verification/send", json={"account_number": "100200", "contact": 2, "call_sid": "CA" + "7" * 32},

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app import create_app
-from call_store.call_state import CallState
-from twilio_simulator.twilio_player import CallPlayer, Switchboard, flask_transport
-from bootstrap import EXTENSION
+from call_store.call_state import CallState, CallStore
+from call_store.waiting import WaitingRoom
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import names, parse, signed_post
+from twilio_simulator.twilio_player import CallPlayer, Switchboard, flask_transport
+from web.registry import parts_of
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 AGENT_LINE = {"To": "+46850000000", "CallSid": "CA" + "a" * 32}
@@ -42,11 +43,11 @@ def signed_in(client, sid="CA" + "a" * 32):
 
 def waiting_caller(app, clock, sid, queue, minutes_ago, **state):
     """A caller in our record as the IVR leaves them: state in Redis and a place in the queue."""
-    services = app.extensions[EXTENSION]
+    parts = parts_of(app)
     at = clock.at
     clock.at = NOW - timedelta(minutes=minutes_ago)
-    services.calls.put(CallState(sid=sid, line="SE", queue_name=queue, status="queued", **state))
-    services.waiting.joined(sid, queue)
+    parts.get(CallStore).put(CallState(sid=sid, line="SE", queue_name=queue, status="queued", **state))
+    parts.get(WaitingRoom).joined(sid, queue)
     clock.at = at
 
 
@@ -153,13 +154,13 @@ def test_a_caller_who_hung_up_is_never_offered(client, anna, app, register):
 def test_a_caller_who_leaves_the_queue_is_taken_off_our_record(client, anna, app, register):
     """QueueResult=hangup for a queued caller removes them before any agent asks."""
     register("100200", **CONTOSO)
-    services = app.extensions[EXTENSION]
+    parts = parts_of(app)
     sid = "CA" + "9" * 32
     CallPlayer(transport=flask_transport(client), auth_token=TWILIO_TOKEN, base_url="http://localhost", call_sid=sid,
                to="+46201605899", from_="+46701234567", answers=["1", "1", "1"], stay=True).play()
-    assert [entry.sid for entry in services.waiting.everyone()] == [sid]
+    assert [entry.sid for entry in parts.get(WaitingRoom).everyone()] == [sid]
     signed_post(client, "/ivr/queue-result", {"CallSid": sid, "QueueResult": "hangup", "To": "+46201605899"}, TWILIO_TOKEN)
-    assert services.waiting.everyone() == []
+    assert parts.get(WaitingRoom).everyone() == []
 
 
 def test_waiting_for_the_next_caller_checks_every_few_seconds(client, anna):

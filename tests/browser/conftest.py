@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bootstrap import EXTENSION
+from countries.store import TableStore
 from tests.browser.conftest import ADMIN_TOKEN, assert_accessible, horizontal_overflow
+from web.registry import parts_of
 
 ADMIN_PAGES = ["/admin", "/admin/history", "/admin/notices", "/admin/notices/new", "/admin/notices/teams",
                "/admin/what-if", "/admin/what-if?to=%2B864000890365&date=2026-11-24&time=10:00",
@@ -16,7 +17,7 @@ ADMIN_PAGES = ["/admin", "/admin/history", "/admin/notices", "/admin/notices/new
 @pytest.fixture
 def lived_in(served_app):
     """A table with a history: a notice, a closure, the switch on for Sweden's billing, changed hours."""
-    tables = served_app.extensions[EXTENSION].tables
+    tables = parts_of(served_app).get(TableStore)
 
     def change(document):
         document["notices"] = [{"id": "teams", "text": {"en": "Teams calls fail.", "sv": "Teams-samtal misslyckas."},

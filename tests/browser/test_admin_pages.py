@@ -6,10 +6,11 @@ The clock stands at Tuesday 24 November 2026, 10:00 in Stockholm (tests/conftest
 """
 from __future__ import annotations
 
-from bootstrap import EXTENSION
+from countries.store import TableStore
 from tests.browser.conftest import ADMIN_TOKEN, assert_accessible
 from tests.conftest import TWILIO_TOKEN
 from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from web.registry import parts_of
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
@@ -30,7 +31,7 @@ def what_if_row(page, live_server, to, day, time, queue):
 
 
 def versions(served_app) -> list[int]:
-    return [change.version for change in served_app.extensions[EXTENSION].tables.history()]
+    return [change.version for change in parts_of(served_app).get(TableStore).history()]
 
 
 def test_an_admin_signs_in_and_sees_every_line_open_now_with_its_local_time_and_hours(page, live_server):
@@ -184,7 +185,7 @@ def test_billing_hours_applied_to_every_eea_line_make_one_version(page, live_ser
     diff = page.locator("section", has=page.locator("#version-2")).locator("tbody").inner_text()
     for line_id in ("SE", "DE", "EEA"):
         assert f"{line_id}: billing hours" in diff
-    lines = served_app.extensions[EXTENSION].tables.document()["lines"]
+    lines = parts_of(served_app).get(TableStore).document()["lines"]
     assert {line_id: lines[line_id]["queues"]["billing"]["hours"] for line_id in ("SE", "DE", "EEA", "GB")} == {
         "SE": "Mon-Fri 08:00-18:00", "DE": "Mon-Fri 08:00-18:00", "EEA": "Mon-Fri 08:00-18:00", "GB": "Mon-Fri 09:00-17:00"}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from twilio_simulator.twilio_player import CallPlayer, http_transport
-from bootstrap import EXTENSION
+from call_store.callbacks import CallbackBook
 from tests.browser.conftest import ADMIN_TOKEN
 from tests.conftest import TWILIO_TOKEN
+from twilio_simulator.twilio_player import CallPlayer, http_transport
+from web.registry import parts_of
 
 ANNA = {"name": "Anna", "pin": "4711", "password": "correct horse battery", "queues": ["technical", "billing"],
         "languages": ["sv", "en"], "phones": ["+46701112233"]}
@@ -46,7 +47,7 @@ def test_an_agent_signs_in_and_sees_a_waiting_caller_appear_by_itself(page, live
 def test_an_agent_claims_a_callback_and_closes_it(page, live_server, served_app):
     """An open request shows a Claim button; claimed, it shows the agent and a Close button; closed, it is gone."""
     admin_put(live_server, "/admin/api/agents/1001", ANNA)
-    served_app.extensions[EXTENSION].callbacks.request(
+    parts_of(served_app).get(CallbackBook).request(
         sid="CA" + "1" * 32, number="+447911999888", line="GB", queue_name="billing.en.B", language="en-GB", place=0)
     sign_in(page, live_server)
     page.get_by_role("button", name="Claim callback to +447911999888").click()

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from app import create_app
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from tests.conftest import TWILIO_TOKEN
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 SATURDAY_NOON_LONDON = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from countries.store import TableStore
 from routing.table import read_document
-from bootstrap import EXTENSION
+from web.registry import parts_of
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "countries.yaml"
 
@@ -15,7 +16,7 @@ def cli(app, *args):
 
 def test_export_then_import_gives_an_identical_table(app, tmp_path):
     """Export the live table, import the file back: the document is the same, so no new version is made."""
-    tables = app.extensions[EXTENSION].tables
+    tables = parts_of(app).get(TableStore)
     before = tables.document()
     assert cli(app, "countries", "export", str(tmp_path / "out.yaml")).exit_code == 0
     result = cli(app, "countries", "import", str(tmp_path / "out.yaml"))
@@ -26,7 +27,7 @@ def test_export_then_import_gives_an_identical_table(app, tmp_path):
 def test_export_keeps_the_files_comments_and_order_and_shows_changes(app, tmp_path):
     """An unchanged table exports as the shipped file itself; a change shows up in place."""
     assert cli(app, "countries", "export").output == SHIPPED.read_text()
-    tables = app.extensions[EXTENSION].tables
+    tables = parts_of(app).get(TableStore)
     document = tables.document()
     document["lines"]["GB"]["queues"]["billing"]["hours"] = "Mon-Fri 08:00-16:00"
     tables.write(lambda current: document, author="test", action="edit", expected=None)
@@ -44,7 +45,7 @@ def test_validate_reports_every_problem_and_changes_nothing(app, tmp_path):
     assert result.exit_code == 1
     assert "SE.timezone" in result.output and "AU.numbers[0]" in result.output
     assert cli(app, "countries", "import", str(tmp_path / "bad.yaml")).exit_code == 1
-    assert app.extensions[EXTENSION].tables.current()[0] == 1
+    assert parts_of(app).get(TableStore).current()[0] == 1
 
 
 def test_history_and_rollback_from_the_command_line(app, tmp_path):

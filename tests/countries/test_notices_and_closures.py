@@ -5,12 +5,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from countries.store import TableStore
 from routing.hours import is_open
 from routing.model import Queue
 from routing.table import TableError
-from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from web.registry import parts_of
 
 NOTICE = {"id": "mail-outage", "text": {"en": "Exchange Online is degraded in Europe; we are working on it.",
                                         "sv": "Exchange Online fungerar sämre i Europa; vi arbetar på det."},
@@ -19,7 +20,7 @@ NOTICE = {"id": "mail-outage", "text": {"en": "Exchange Online is degraded in Eu
 
 @pytest.fixture
 def tables(app):
-    return app.extensions[EXTENSION].tables
+    return parts_of(app).get(TableStore)
 
 
 def edit(tables, change):

@@ -8,10 +8,11 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.redis_process import FailoverSetup
 from tests.twiml import parse, signed_post
+from verification.directory import Directory
+from web.registry import parts_of
 
 UK = {"To": "+448000326417", "From": "+447911123456"}
 SWEDEN = {"To": "+46201605899", "From": "+46701234567"}
@@ -78,7 +79,7 @@ def test_a_killed_primary_is_replaced_within_seconds_and_its_comeback_loses_noth
             break
         time.sleep(0.3)
     setup.wait_for_replica(setup.sentinel.primary_port_now())
-    directory = app.extensions[EXTENSION].directory
+    directory = parts_of(app).get(Directory)
     assert [number for number in acknowledged if directory.get(number) is None] == []
     assert any(status == 201 for status in answered.values())  # writes are taken again once a replica confirms
     replica_view = old.client()

@@ -9,16 +9,22 @@ from xml.etree import ElementTree
 import redis
 from twilio.request_validator import RequestValidator
 
-from workforce.model import parse_agent
 from app import create_app
-from twilio_simulator.twilio_player import CallPlayer, flask_transport, http_transport
+from call_store.call_state import CallStore
+from call_store.callbacks import CallbackBook
+from call_store.waiting import WaitingRoom
+from countries.store import TableStore
 from runtime.redis_connection import client_options
-from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.processes import PUBLIC, free_port, round_robin, router
 from tests.redis_process import RedisProcess
 from tests.twiml import names, parse, signed_post
+from twilio_simulator.twilio_player import CallPlayer, flask_transport, http_transport
+from verification.directory import Directory
 from verification.organisations import parse_organisation
+from web.registry import parts_of
+from workforce.directory import AgentDirectory
+from workforce.model import parse_agent
 
 UK = {"To": "+448000326417", "From": "+447911123456"}
 
@@ -29,7 +35,7 @@ def test_redis_stopping_mid_call_gets_an_apology_at_once_and_coming_back_needs_n
     server = RedisProcess(tmp_path / "redis").start()
     try:
         app = create_app({"settings": settings, "redis": redis.Redis.from_url(server.url, **client_options(0.25)), "clock": clock})
-        app.extensions[EXTENSION].directory.put(parse_organisation("100200", CONTOSO))
+        parts_of(app).get(Directory).put(parse_organisation("100200", CONTOSO))
         client = app.test_client()
         sid = "CA" + "4" * 32
         signed_post(client, "/ivr/voice", {**UK, "CallSid": sid}, TWILIO_TOKEN)
@@ -44,7 +50,7 @@ def test_redis_stopping_mid_call_gets_an_apology_at_once_and_coming_back_needs_n
         transcript = CallPlayer(transport=flask_transport(client), auth_token=TWILIO_TOKEN, base_url="http://localhost",
                                 to=UK["To"], from_=UK["From"], answers=["2"]).play()
         assert transcript.queue == "billing.en.B"
-        assert client.application.extensions[EXTENSION].calls.get(transcript.requests[0][1]["CallSid"]).verified_by == "registered-phone"
+        assert parts_of(client.application).get(CallStore).get(transcript.requests[0][1]["CallSid"]).verified_by == "registered-phone"
     finally:
         server.stop()
 
@@ -79,7 +85,7 @@ def test_a_replayed_enqueue_step_does_not_queue_twice(client, register, app):
     for _ in range(2):
         verbs = parse(signed_post(client, "/ivr/severity?attempt=1", {**UK, "CallSid": sid, "Digits": "1"}, TWILIO_TOKEN).data)
         assert names(verbs)[-1] == "Enqueue"
-    assert [entry.sid for entry in app.extensions[EXTENSION].waiting.everyone()] == [sid]
+    assert [entry.sid for entry in parts_of(app).get(WaitingRoom).everyone()] == [sid]
 
 
 def test_everything_durable_survives_a_redis_restart(tmp_path, settings, clock):
@@ -87,22 +93,22 @@ def test_everything_durable_survives_a_redis_restart(tmp_path, settings, clock):
     server = RedisProcess(tmp_path / "redis").start()
     try:
         def services():
-            return create_app({"settings": settings, "redis": redis.Redis.from_url(server.url, **client_options(1.0)),
-                               "clock": clock}).extensions[EXTENSION]
+            return parts_of(create_app({"settings": settings, "redis": redis.Redis.from_url(server.url, **client_options(1.0)),
+                                        "clock": clock}))
 
         before = services()
-        before.directory.put(parse_organisation("100200", CONTOSO))
-        before.agents.put(parse_agent("1001", {"name": "Anna", "pin": "4711", "password": "correct horse battery",
+        before.get(Directory).put(parse_organisation("100200", CONTOSO))
+        before.get(AgentDirectory).put(parse_agent("1001", {"name": "Anna", "pin": "4711", "password": "correct horse battery",
                                                "queues": ["technical"], "languages": ["en"]}))
-        before.tables.edit_entry("GB", lambda entry: {**entry, "name": "Britain"}, author="test", action="rename", expected=None)
-        before.callbacks.request(sid="CA1", number="+447911123456", line="GB", queue_name="billing.en.B", language="en-GB", place=1.0)
+        before.get(TableStore).edit_entry("GB", lambda entry: {**entry, "name": "Britain"}, author="test", action="rename", expected=None)
+        before.get(CallbackBook).request(sid="CA1", number="+447911123456", line="GB", queue_name="billing.en.B", language="en-GB", place=1.0)
         server.stop()
         server.start()
         after = services()
-        assert after.directory.get("100200").name == "Contoso"
-        assert after.agents.get("1001").pin_matches("4711")
-        assert after.tables.current()[1].line("GB").name == "Britain"
-        assert [change.action for change in after.tables.history()] == ["seeded from the table file", "rename"]
-        assert [callback.number for callback in after.callbacks.outstanding()] == ["+447911123456"]
+        assert after.get(Directory).get("100200").name == "Contoso"
+        assert after.get(AgentDirectory).get("1001").pin_matches("4711")
+        assert after.get(TableStore).current()[1].line("GB").name == "Britain"
+        assert [change.action for change in after.get(TableStore).history()] == ["seeded from the table file", "rename"]
+        assert [callback.number for callback in after.get(CallbackBook).outstanding()] == ["+447911123456"]
     finally:
         server.stop()

@@ -10,11 +10,12 @@ import redis
 
 from app import create_app
 from runtime.redis_connection import NotAcknowledged, open_redis
-from bootstrap import EXTENSION
 from runtime.settings import SettingError
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.redis_process import RedisProcess, free_port
 from tests.twiml import parse, signed_post
+from verification.service import Verifier
+from web.registry import parts_of
 
 UK = {"To": "+448000326417", "From": "+447911123456"}
 ADMIN = {"Authorization": "Bearer test-admin-token"}
@@ -149,8 +150,8 @@ def test_without_code_secret_a_developers_processes_key_codes_alike_even_after_r
     one = create_app({"settings": settings, "redis": redis.Redis.from_url(server.url, decode_responses=True), "clock": clock})
     server.client().flushall()
     two = create_app({"settings": settings, "redis": redis.Redis.from_url(server.url, decode_responses=True), "clock": clock})
-    code = one.extensions[EXTENSION].verifier.codes.issue("100200", "+447911123456").code
-    assert two.extensions[EXTENSION].verifier.codes.check("100200", code).value == "verified"
+    code = parts_of(one).get(Verifier).codes.issue("100200", "+447911123456").code
+    assert parts_of(two).get(Verifier).codes.check("100200", code).value == "verified"
 
 
 def _wait_online(primary: RedisProcess) -> None:

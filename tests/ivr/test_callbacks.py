@@ -10,11 +10,12 @@ import redis
 
 from app import create_app
 from call_store.callbacks import CallbackBook
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from call_store.waiting import WaitingRoom
 from runtime.redis_connection import client_options
-from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.redis_process import RedisProcess
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from web.registry import parts_of
 
 
 @pytest.fixture
@@ -39,9 +40,9 @@ def test_after_a_while_on_hold_the_caller_may_leave_for_a_callback_that_keeps_th
     assert "Thank you. We will call you back on the number ending in 3 4 5 6, in your place in line." in said
     assert "For severity A, our first response is within one hour." in said
     assert any(event.kind == "leave" for event in transcript.events)
-    [callback] = app.extensions[EXTENSION].callbacks.outstanding()
+    [callback] = parts_of(app).get(CallbackBook).outstanding()
     assert (callback.number, callback.queue_name, callback.org, callback.verified) == ("+447911123456", "technical.en.A", "100200", "yes")
-    assert app.extensions[EXTENSION].waiting.everyone() == []
+    assert parts_of(app).get(WaitingRoom).everyone() == []
 
 
 def test_the_first_hold_cycle_makes_no_offer(client, register):
@@ -58,7 +59,7 @@ def test_a_closed_queue_offers_a_callback_to_another_number_when_it_opens(client
     said = transcript.said()
     assert "Tryck 2 för att bli uppringd när support för fakturor och prenumerationer öppnar." in said
     assert "Support för fakturor och prenumerationer är stängd nu; vi ringer dig när den öppnar." in said
-    [callback] = app.extensions[EXTENSION].callbacks.outstanding()
+    [callback] = parts_of(app).get(CallbackBook).outstanding()
     assert (callback.number, callback.queue_name, callback.language) == ("+46701234567", "billing.en.B", "sv-SE")
 
 
@@ -72,7 +73,7 @@ def test_an_invalid_callback_number_is_asked_for_again(client, clock):
 
 def test_callbacks_are_served_in_the_order_callers_first_queued(app, clock):
     """Asked later but queued earlier comes first; severity A before both."""
-    book = app.extensions[EXTENSION].callbacks
+    book = parts_of(app).get(CallbackBook)
     base = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc).timestamp()
     common = {"number": "+447911123456", "line": "GB", "language": "en-GB"}
     clock.at = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
@@ -85,7 +86,7 @@ def test_callbacks_are_served_in_the_order_callers_first_queued(app, clock):
 
 def test_a_callback_is_claimed_once_and_closed(app):
     """Two agents claim: one wins; closing takes it off the list."""
-    book = app.extensions[EXTENSION].callbacks
+    book = parts_of(app).get(CallbackBook)
     callback = book.request(sid="CA1", number="+447911123456", line="GB", queue_name="billing.en.B", language="en-GB", place=0)
     assert book.claim(callback.id, "1001") is True
     assert book.claim(callback.id, "2002") is False

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from tests.conftest import CONTOSO, TWILIO_TOKEN
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 
 
 def call(client, to, from_, answers, hold_cycles=1):

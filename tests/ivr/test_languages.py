@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from prompts.catalogue import PROMPTS_DIR, load_catalogues
 from ivr.twiml import question
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from prompts.catalogue import PROMPTS_DIR, load_catalogues
 from tests.conftest import CONTOSO, TWILIO_TOKEN
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 NORWAY_NUMBER, LATVIA_NUMBER = "+4780012345", "+37180001234"

@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from tests.conftest import CONTOSO, TWILIO_TOKEN
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 
 WORKFLOW = "WW" + "0" * 32
 

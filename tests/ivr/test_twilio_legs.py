@@ -9,8 +9,22 @@ piece of Twilio's documented behaviour:
 """
 from __future__ import annotations
 
-from tests.ivr.test_twilio_player import BASE, FROM, TO, TOKEN, paths, posted_to, twiml, webhook_app
-from twilio_simulator.twilio_player import CallPlayer, Party, Switchboard, flask_transport
+from tests.ivr.test_twilio_player import (
+    BASE,
+    FROM,
+    TO,
+    TOKEN,
+    paths,
+    posted_to,
+    twiml,
+    webhook_app,
+)
+from twilio_simulator.twilio_player import (
+    CallPlayer,
+    Party,
+    Switchboard,
+    flask_transport,
+)
 
 AGENT_LINE, AGENT = "+46850000000", "+46701112233"
 QUEUED = twiml('<Enqueue waitUrl="hold" action="queue-result">support</Enqueue>')

@@ -17,9 +17,9 @@ from flask import Flask, abort, request
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
+from tests.processes import free_port
 from twilio_simulator import simulate
 from twilio_simulator.twilio_player import CallPlayer, flask_transport, http_transport
-from tests.processes import free_port
 
 TOKEN = "player-test-token"
 BASE = "http://127.0.0.1:5000"

@@ -5,8 +5,10 @@ import time
 
 import pytest
 
+from ivr.answer_flow import AnswerFlow
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import names, parse, signed_post
+from web.registry import parts_of
 
 SID = "CA" + "0" * 32
 SWEDEN = {"CallSid": SID, "To": "+46201605899", "From": "+46701234567", "AccountSid": "AC" + "1" * 32}
@@ -256,12 +258,11 @@ def test_with_redis_down_the_caller_gets_an_apology_and_technical_support_at_onc
 
 def test_an_unexpected_error_still_gives_valid_twiml(client, app, monkeypatch):
     """A bug inside the flow becomes an apology, never Twilio's "application error"."""
-    from bootstrap import EXTENSION
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(app.extensions[EXTENSION].flow, "menu", broken)
+    monkeypatch.setattr(parts_of(app).get(AnswerFlow), "menu", broken)
     response = post(client, "/ivr/menu?attempt=1", {**UK, "Digits": "1"})
     assert response.status_code == 200
     assert names(parse(response.data)) == ["Say", "Enqueue"]

@@ -10,6 +10,7 @@ from routing.hours import holiday_name, is_open, next_opening, open_until
 from routing.hours_spec import parse_hours
 from routing.lookup import line_for
 from routing.model import Line, Queue, QueueConfig, Severity, WeeklyHours
+from routing.numbers import parse_number
 
 BILLING, PRESALES, TECHNICAL = Queue.BILLING, Queue.PRESALES, Queue.TECHNICAL
 LINE_IDS = ["SE", "AU", "CA", "GB", "DE", "EEA", "CN"]
@@ -185,7 +186,7 @@ def test_chinese_technical_without_a_severity_is_open_when_any_severity_is(table
 
 def test_canada_is_reached_on_its_us_toll_free_number_and_keeps_toronto_hours(table):
     """+18008659408 (region US in phonenumbers) reaches Canada, whose billing follows Toronto time."""
-    canada = line_for(table, "+18008659408", "+14165550123").line
+    canada = line_for(table, "+18008659408", parse_number("+14165550123")).line
     assert canada.id == "CA"
     assert is_open(canada, BILLING, datetime(2026, 3, 4, 14, 0, tzinfo=timezone.utc))  # 09:00 in Toronto
     assert not is_open(canada, BILLING, datetime(2026, 3, 4, 13, 59, tzinfo=timezone.utc))

@@ -6,9 +6,10 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
-from bootstrap import EXTENSION
 from tests.conftest import CONTOSO, TWILIO_TOKEN
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from verification.directory import Directory
+from web.registry import parts_of
 
 AUTH = {"Authorization": "Bearer test-admin-token"}
 
@@ -73,7 +74,7 @@ def test_a_rejected_replacement_leaves_the_stored_record_and_its_phone_index_unt
     """A bad update of an existing organisation changes nothing, and callers still match its phones."""
     put(client, "100200", CONTOSO)
     assert put(client, "100200", {**CONTOSO, "registered_phones": ["+15005550009"], "plan": "gold"}).status_code == 400
-    directory = app.extensions[EXTENSION].directory
+    directory = parts_of(app).get(Directory)
     assert [org.account_number for org in directory.by_phone("+46701234567")] == ["100200"]
     assert directory.by_phone("+15005550009") == []
 
@@ -82,7 +83,7 @@ def test_replacing_phones_moves_the_index(client, app):
     """A phone removed from the record no longer identifies the organisation."""
     put(client, "100200", CONTOSO)
     put(client, "100200", {**CONTOSO, "registered_phones": ["+46709876543"]})
-    directory = app.extensions[EXTENSION].directory
+    directory = parts_of(app).get(Directory)
     assert directory.by_phone("+46701234567") == []
     assert [org.name for org in directory.by_phone("+46709876543")] == ["Contoso"]
 
@@ -94,6 +95,6 @@ def test_without_smtp_or_twilio_codes_land_in_the_outbox(settings, redis_client,
     client = app.test_client()
     client.put("/admin/api/orgs/100200", json=CONTOSO, headers={"Authorization": "Bearer a"})
     CallPlayer(transport=flask_transport(client), auth_token=TWILIO_TOKEN, base_url="http://localhost",
-               to="+448000326417", from_="+447911999888", answers=["2", "100200#", "3"]).play()
+               to="+448000326417", from_="+447912999888", answers=["2", "100200#", "3"]).play()
     messages = client.get("/admin/api/outbox", headers={"Authorization": "Bearer a"}).json["messages"]
     assert [(m["channel"], m["to"], m["subject"]) for m in messages] == [("email", "jane.doe@contoso.com", "Your support verification code")]

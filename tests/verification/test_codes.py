@@ -14,7 +14,7 @@ from verification.codes import CHALLENGE, CodeBook, CodePolicy, Outcome, RateLim
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 ORG = "100200"
-CALLER = "+447911999888"
+CALLER = "+447912999888"
 
 
 @pytest.fixture

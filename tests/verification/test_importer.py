@@ -1,7 +1,8 @@
 """`flask orgs import`: a YAML or CSV file of organisations, all or nothing."""
 from __future__ import annotations
 
-from bootstrap import EXTENSION
+from verification.directory import Directory
+from web.registry import parts_of
 
 GOOD_YAML = """
 100200:
@@ -33,13 +34,13 @@ def test_a_yaml_file_imports_every_organisation(app, tmp_path):
     result = run_import(app, tmp_path, "orgs.yaml", GOOD_YAML)
     assert result.exit_code == 0, result.output
     assert "imported 2 organisations (2 new, 0 replaced)" in result.output
-    assert [org.plan for org in app.extensions[EXTENSION].directory.all()] == ["elevated", "standard"]
+    assert [org.plan for org in parts_of(app).get(Directory).all()] == ["elevated", "standard"]
 
 
 def test_a_csv_file_imports_with_several_phones_per_cell(app, tmp_path):
     """Phones separated by semicolons; an empty plan means standard."""
     assert run_import(app, tmp_path, "orgs.csv", GOOD_CSV).exit_code == 0
-    directory = app.extensions[EXTENSION].directory
+    directory = parts_of(app).get(Directory)
     assert directory.get("100200").registered_phones == ("+46701234567", "+447911123456")
     assert directory.get("300400").plan == "standard"
 
@@ -50,7 +51,7 @@ def test_one_bad_record_imports_nothing_and_names_every_problem(app, tmp_path):
     result = run_import(app, tmp_path, "orgs.csv", bad)
     assert result.exit_code == 1
     assert "row 3.registered_emails" in result.output and "row 4: account_number 100200 appears twice" in result.output
-    assert app.extensions[EXTENSION].directory.all() == []
+    assert parts_of(app).get(Directory).all() == []
 
 
 def test_a_yaml_file_of_the_wrong_shape_is_refused(app, tmp_path):

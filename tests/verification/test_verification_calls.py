@@ -10,14 +10,16 @@ from dataclasses import replace
 from datetime import timedelta
 
 from app import create_app
-from twilio_simulator.twilio_player import CallPlayer, flask_transport
-from bootstrap import EXTENSION
+from call_store.waiting import WaitingRoom
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import parse, script, signed_post
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from verification.directory import Directory
 from verification.organisations import parse_organisation
+from web.registry import parts_of
 
 UK_LINE = "+448000326417"
-STRANGER = "+447911999888"  # on no organisation's profile
+STRANGER = "+447912999888"  # on no organisation's profile
 FABRIKAM = {"name": "Fabrikam", "registered_phones": ["+447911123456"], "registered_emails": ["it@fabrikam.example"],
             "purchased_via": "direct", "plan": "elevated"}
 PARTNERED = {"name": "Northwind", "registered_phones": ["+447911777666"], "registered_emails": [], "purchased_via": "partner"}
@@ -228,7 +230,7 @@ def test_a_slow_smtp_server_does_not_hold_the_caller_beyond_a_second(client, reg
     try:
         slow = create_app({"settings": replace(settings, smtp_port=silent.getsockname()[1], delivery_timeout=5.0),
                            "redis": redis_client, "clock": clock})
-        slow.extensions[EXTENSION].directory.put(parse_organisation("100200", CONTOSO))
+        parts_of(slow).get(Directory).put(parse_organisation("100200", CONTOSO))
         slow_client = slow.test_client()
         sid = "CA" + "8" * 32
         params = {"CallSid": sid, "To": UK_LINE, "From": STRANGER}
@@ -257,7 +259,7 @@ def test_a_replayed_code_step_keeps_the_caller_verified_and_queued_once(client, 
         verbs = parse(signed_post(client, "/ivr/verify-code?attempt=1&account=100200", {**params, "Digits": code}, TWILIO_TOKEN).data)
         assert (verbs[0].text, verbs[-1].name) == ("Thank you, you are verified.", "Enqueue")
     assert redis_client.hget("call:" + params["CallSid"], "verified") == "yes"
-    assert [entry.sid for entry in app.extensions[EXTENSION].waiting.everyone()] == [params["CallSid"]]
+    assert [entry.sid for entry in parts_of(app).get(WaitingRoom).everyone()] == [params["CallSid"]]
 
 
 def test_a_replayed_send_step_sends_one_code_and_counts_one_send(client, register, smtp_inbox, app):

@@ -1,0 +1,83 @@
+"""What the console shows an agent: who waits and which callbacks are due, in
+the order the router serves them, with what the whisper would tell."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from call_store.call_state import CallState, CallStore
+from call_store.callbacks import Callback, CallbackBook
+from call_store.waiting import WaitingRoom
+from countries.store import TableStore
+from routing.hours import next_opening
+from routing.model import Table
+from routing.serving import Estimate, Waiting, serving_order
+from runtime.clock import Clock
+from workforce.model import Agent
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    entry: Waiting
+    state: CallState | None
+    waited: str
+    line: str
+    estimate: Estimate
+    mine: bool  # within the agent's skills
+
+
+@dataclass(frozen=True)
+class CallbackRow:
+    callback: Callback
+    due: str
+    line: str
+    mine: bool
+
+
+class QueueBoard:
+    def __init__(self, *, waiting: WaitingRoom, calls: CallStore, callbacks: CallbackBook, tables: TableStore,
+                 clock: Clock):
+        self._waiting = waiting
+        self._calls = calls
+        self._callbacks = callbacks
+        self._tables = tables
+        self._clock = clock
+
+    def live(self, agent: Agent) -> dict:
+        now = self._clock()
+        table = self._tables.latest_known()
+        rows = []
+        for entry in serving_order(self._waiting.everyone()):
+            state = self._calls.get(entry.sid)
+            rows.append(WaitingRow(entry, state, _minutes(now.timestamp() - entry.since),
+                                   _line_name(table, state.line if state else ""),
+                                   self._waiting.estimate(entry.sid, entry.queue, 0, 0), _skilled(agent, entry)))
+        callbacks = [CallbackRow(callback, _due(table, callback, now), _line_name(table, callback.line),
+                                 _skilled(agent, callback.entry)) for callback in self._callbacks.outstanding()]
+        return {"rows": rows, "callbacks": callbacks, "now": now}
+
+
+def _skilled(agent: Agent, entry: Waiting) -> bool:
+    return entry.queue.kind.value in agent.queues and entry.queue.language in agent.languages
+
+
+def _due(table: Table, callback: Callback, now: datetime) -> str:
+    """"now" while its queue is open, else when it opens (a callback is only due while its queue is open)."""
+    line = table.line(callback.line)
+    if line is None:
+        return "now"
+    queue = callback.queue
+    opening = next_opening(line, queue.kind, now, queue.severity)
+    if opening is None:
+        return "when the line reopens"
+    return "now" if opening.timestamp() <= now.timestamp() else opening.strftime("%a %d %b %H:%M") + f" ({line.timezone})"
+
+
+def _line_name(table: Table, line_id: str) -> str:
+    line = table.line(line_id) if line_id else None
+    return line.name if line else line_id
+
+
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes} min" if minutes else "under 1 min"

@@ -1,0 +1,94 @@
+"""Into the queue: what the caller hears as they join it, the `<Enqueue>` verb,
+and the router's record that they wait there.
+
+With TaskRouter configured, the same caller goes into its workflow with the
+same facts as a Task. The apology (Redis or anything else failed) enqueues
+too, from nothing but the table in memory.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Enqueue, VoiceResponse
+
+from call_store.call_state import CallState, CallStatus, CallStore
+from call_store.waiting import WaitingRoom
+from countries.store import TableStore
+from ivr.call_context import CallContext
+from ivr.twiml import say
+from prompts.catalogue import Prompts
+from routing.lookup import line_for
+from routing.menu import DEFAULT_QUEUE, DEFAULT_SEVERITY
+from routing.model import Queue, Severity
+from routing.numbers import PhoneNumber
+from routing.queues import QueueName
+from runtime.metrics import ENQUEUED
+
+
+class QueueEntry:
+    def __init__(self, *, context: CallContext, tables: TableStore, calls: CallStore, waiting: WaitingRoom,
+                 workflow_sid: str | None = None):
+        self._context = context
+        self._tables = tables
+        self._calls = calls
+        self._waiting = waiting
+        self._workflow_sid = workflow_sid
+
+    def enqueue(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
+        line = self._context.line(state)
+        name = QueueName.for_caller(line, queue, prompts.locale, severity)
+        label = prompts.raw(f"queue_names.{queue.value}")
+        response = VoiceResponse()
+        if name.language != prompts.language:
+            language = prompts.raw(f"language_names.{name.language}")
+            say(response, prompts, prompts.text("queue_language", queue=label, language=language))
+        say(response, prompts, prompts.text("connecting", queue=label))
+        self.enqueue_verb(response, prompts.locale, name, state)
+        self._waiting.joined(state.sid, name)
+        self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
+                           enqueued_at=self._context.clock())
+        ENQUEUED.labels(line.id, queue.value).inc()
+        return response
+
+    def enqueue_chosen(self, state: CallState, prompts: Prompts) -> VoiceResponse:
+        """Verification is over: queue the caller where they chose before it began."""
+        return self.enqueue(state, prompts, state.queue or DEFAULT_QUEUE, state.severity)
+
+    def apology(self, dialed: str, caller: PhoneNumber | None) -> VoiceResponse:
+        """When call state cannot be read or written: say sorry and queue for technical support.
+
+        Needs nothing but the table in memory, so it works with Redis down.
+        """
+        line = line_for(self._tables.latest_known(), dialed, caller).line
+        prompts = self._context.prompts_for(line.languages[0])
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("apology"))
+        self.enqueue_verb(response, prompts.locale, QueueName(Queue.TECHNICAL, prompts.language, DEFAULT_SEVERITY), None)
+        return response
+
+    def enqueue_verb(self, response: VoiceResponse, locale: str, name: QueueName, state: CallState | None) -> None:
+        """Into our named queue, or, with TaskRouter configured, into its workflow with the same facts as a Task."""
+        wait_url = f"hold?{urlencode({'lang': locale, 'queue': str(name)})}"
+        if not self._workflow_sid:
+            response.enqueue(str(name), wait_url=wait_url, wait_url_method="POST", action="queue-result", method="POST")
+            return
+        enqueue = Enqueue(workflow_sid=self._workflow_sid, wait_url=wait_url, wait_url_method="POST",
+                          action="queue-result", method="POST")
+        enqueue.task(json.dumps(task_attributes(name, state)))
+        response.append(enqueue)
+
+
+def task_attributes(name: QueueName, state: CallState | None) -> dict:
+    """What TaskRouter routes on: the same facts our queue names and whisper carry."""
+    return {
+        "type": name.kind.value,
+        "language": name.language,
+        "severity": name.severity.value if name.severity else "",
+        "verified": bool(state and state.verified == "yes"),
+        "organisation": state.org if state else "",
+        "organisation_name": state.org_name if state else "",
+        "country": state.caller_country if state else "",
+        "line": state.line if state else "",
+        "call_sid": state.sid if state else "",
+    }

@@ -1,0 +1,136 @@
+"""What stands around every Twilio webhook: the signature check, Twilio's
+parameters parsed once into `CallParams`, and the unit of work that sends a
+handler's writes to Redis together before its TwiML leaves.
+
+A forged request gets 403 and changes nothing. A handler's answer leaves only
+once its writes have landed; if they cannot land, the handler's own
+`if_store_fails` answer goes out instead (or the blueprint's catch-all).
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+
+import redis
+from flask import Response, g, request
+from twilio.request_validator import (
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    compare,
+    get_signature_algorithm,
+)
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.call_context import CallParams
+from routing.numbers import parse_number
+from runtime.metrics import WEBHOOK_SECONDS
+from runtime.redis_connection import StoreUnavailable
+from runtime.unit_of_work import unit_of_work
+from web.registry import lookup
+
+log = logging.getLogger(__name__)
+
+MAX_FIELD = 256  # longer values are not Twilio's; cut them rather than trip over them
+
+
+class TwilioWebhooks:
+    """The account's signature check (against the address Twilio signs) and the webhooks' Redis."""
+
+    def __init__(self, *, validator: RequestValidator, public_base_url: str | None, redis_client: redis.Redis):
+        self._validator = validator
+        self._public_base_url = public_base_url
+        self.redis = redis_client
+
+    def public_url(self, path: str) -> str | None:
+        """The address Twilio requested, when PUBLIC_BASE_URL names it (else the request's own URL stands)."""
+        return self._public_base_url + path if self._public_base_url else None
+
+    def signed(self, url: str, form, signature: str, settings_header: str | None) -> bool:
+        """Twilio signs the exact URL it requested plus the POST parameters."""
+        algorithm = get_signature_algorithm(settings_header)
+        try:  # the signature of the exact URL first, as Twilio signs it: one HMAC for a genuine request
+            if compare(self._validator.compute_signature(url, form, algorithm), signature):
+                return True
+        except ValueError:  # an algorithm the library does not know: its own check says no, and logs it
+            pass
+        # Anything else gets the library's whole check (the URL with and without its port, the algorithms).
+        return self._validator.validate(url, form, signature, algorithm)
+
+
+def check_signature():
+    """A blueprint's before_request: 403 for anything Twilio did not sign."""
+    g.started = time.perf_counter()
+    webhooks = lookup(TwilioWebhooks)
+    url = webhooks.public_url(request.full_path if request.query_string else request.path) or request.url
+    if not webhooks.signed(url, request.form, request.headers.get("X-Twilio-Signature", ""),
+                           request.headers.get(SIGNATURE_SETTINGS_HEADER)):
+        log.warning("rejected unsigned or forged request to %s", request.path)
+        return Response("invalid Twilio signature\n", status=403, mimetype="text/plain")
+    return None
+
+
+def observe(response):
+    """A blueprint's after_request: how long the webhook took, by endpoint."""
+    if "started" in g:
+        WEBHOOK_SECONDS.labels(request.endpoint or "unknown").observe(time.perf_counter() - g.started)
+    return response
+
+
+def call_params() -> CallParams:
+    """Twilio's parameters for this webhook, parsed once: the caller's number, the keys, the attempt."""
+    form = request.form
+    return CallParams(
+        sid=form.get("CallSid", "")[:64],
+        dialed=form.get("To", "")[:MAX_FIELD],
+        caller=parse_number(form.get("From", "")[:MAX_FIELD]),
+        digits=form.get("Digits", "")[:32],
+        speech=form.get("SpeechResult", "")[:MAX_FIELD],
+        attempt=url_number("attempt", 1),
+    )
+
+
+def url_number(name: str, default: int = 0) -> int:
+    """A whole number the router put in its own (signed) URL; `default` for anything else."""
+    return _number(request.args.get(name, ""), default)
+
+
+def form_number(name: str, default: int = 0) -> int:
+    """A whole number among Twilio's parameters (QueuePosition, QueueTime, ...); `default` for anything else."""
+    return _number(request.form.get(name, ""), default)
+
+
+def _number(text: str, default: int) -> int:
+    text = text[:12]
+    return int(text) if text.isdigit() else default
+
+
+def url_text(name: str, limit: int = 64) -> str:
+    return request.args.get(name, "")[:limit]
+
+
+def twiml(response: VoiceResponse | str) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def webhook(handler: Callable[..., VoiceResponse] | None = None, *,
+            if_store_fails: Callable[[], VoiceResponse] | None = None):
+    """The handler's writes reach Redis together (one round trip) before its TwiML leaves.
+
+    `if_store_fails` answers instead when they cannot (Redis down at the end of the step);
+    without it, the failure goes to the blueprint's catch-all."""
+    def wrap(handler: Callable[..., VoiceResponse]) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def answer(*args, **kwargs) -> Response:
+            try:
+                with unit_of_work(lookup(TwilioWebhooks).redis):
+                    response = handler(*args, **kwargs)
+            except StoreUnavailable as error:
+                if if_store_fails is None:
+                    raise
+                log.error("Redis unavailable during %s: %s", request.path, error)
+                return twiml(if_store_fails())
+            return twiml(response)
+        return answer
+    return wrap(handler) if handler is not None else wrap
