@@ -6,7 +6,7 @@ lists them all.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +75,11 @@ class Settings:
     code_caller_window: int = 60 * 60
     trusted_proxy_hops: int = 0
     metrics_token: str | None = None
+
+    @classmethod
+    def variables(cls) -> tuple[str, ...]:
+        """Every environment variable a setting is read from: its field's name in capitals."""
+        return tuple(field.name.upper() for field in fields(cls))
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

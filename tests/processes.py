@@ -12,10 +12,17 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from runtime.settings import Settings
 from twilio_simulator.twilio_player import http_transport
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = "http://router.test"  # the address a load balancer would publish
+
+
+def clean_environment() -> dict[str, str]:
+    """The test run's environment without any router setting a developer's shell may carry."""
+    settings = set(Settings.variables())
+    return {name: value for name, value in os.environ.items() if name not in settings}
 
 
 def free_port() -> int:
@@ -27,7 +34,7 @@ def free_port() -> int:
 @contextmanager
 def router(port: int, command: tuple[str, ...] = ("app.py",), **env: str):
     """`python app.py` (or `python -m <command>`) on `port`, until the block ends (Ctrl-C, as a developer stops it)."""
-    environment = {**os.environ, "PORT": str(port), "LOG_LEVEL": "WARNING", **env}
+    environment = {**clean_environment(), "PORT": str(port), "LOG_LEVEL": "WARNING", **env}
     process = subprocess.Popen(
         [sys.executable, *command], cwd=ROOT, env=environment,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -36,9 +43,11 @@ def router(port: int, command: tuple[str, ...] = ("app.py",), **env: str):
         deadline = time.monotonic() + 20
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            except urllib.error.HTTPError:
-                break  # it answers (404 at /): up
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
+                break  # it answers: up
+            except urllib.error.HTTPError as error:
+                error.close()
+                break  # it answers, if not with 200: up
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"router did not start:\n{process.stdout.read()}")
@@ -50,6 +59,9 @@ def router(port: int, command: tuple[str, ...] = ("app.py",), **env: str):
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        process.output = process.stdout.read()  # everything it printed, for the test to read after the block
+        process.stdout.close()
 
 
 def round_robin(ports: list[int], served: list[int]):

@@ -13,11 +13,12 @@ from twilio.request_validator import RequestValidator
 
 from runtime.settings import Settings
 from tests.conftest import TWILIO_TOKEN
-from tests.processes import PUBLIC, ROOT, free_port, round_robin, router
+from tests.processes import PUBLIC, ROOT, clean_environment, free_port, round_robin, router
 from tests.twiml import parse
 from twilio_simulator.twilio_player import CallPlayer, http_transport
 
 
+@pytest.mark.subprocess
 def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, redis_client, tmp_path):
     """Every other webhook goes to the other process; the call still ends in the chosen queue and language."""
     ports = [free_port(), free_port()]
@@ -34,6 +35,7 @@ def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, 
     assert "Thank you. Connecting you to technical support. Please have your account details ready." in transcript.said()
 
 
+@pytest.mark.subprocess
 def test_gunicorn_with_the_repositorys_settings_serves_a_whole_call(redis_url, tmp_path):
     """The production command from README (gunicorn reads gunicorn.conf.py): workers settle, then take calls."""
     port = free_port()
@@ -46,6 +48,7 @@ def test_gunicorn_with_the_repositorys_settings_serves_a_whole_call(redis_url, t
     assert (transcript.outcome, transcript.queue) == ("queued", "technical.en.B")
 
 
+@pytest.mark.subprocess
 def test_python_app_py_keeps_call_state_in_an_embedded_redis_across_a_restart(tmp_path):
     """No REDIS_URL: the language chosen before a restart is still the call's language after it."""
     port = free_port()
@@ -66,6 +69,7 @@ def test_python_app_py_keeps_call_state_in_an_embedded_redis_across_a_restart(tm
     assert parse(body)[0].attrs["language"] == "en-GB"  # rebuilt state would have said sv-SE
 
 
+@pytest.mark.subprocess
 def test_without_a_twilio_token_the_router_makes_a_development_token_and_still_checks_signatures(tmp_path):
     """No TWILIO_AUTH_TOKEN: the printed hint names the token file; unsigned calls get 403."""
     port = free_port()
@@ -76,26 +80,29 @@ def test_without_a_twilio_token_the_router_makes_a_development_token_and_still_c
             urllib.request.urlopen(unsigned, timeout=5)
         transcript = CallPlayer(transport=http_transport(), auth_token=token, base_url=f"http://127.0.0.1:{port}",
                                 to="+448000326417", from_="+447911123456", answers=["1", "1"]).play()
+    refused.value.close()
     assert refused.value.code == 403
     assert transcript.queue == "technical.en.A"
     assert oct((tmp_path / "twilio-dev-token").stat().st_mode & 0o777) == "0o600"
-    output = process.stdout.read()
+    output = process.output
     assert "twilio-dev-token" in output and token not in output
 
 
+@pytest.mark.subprocess
 def test_a_bad_country_table_stops_start_up_naming_entry_and_field(tmp_path):
     """An unknown time zone: the process exits non-zero and says where the fault is."""
     table = (ROOT / "config" / "countries.yaml").read_text().replace("Europe/Stockholm", "Europe/Stockholmm", 1)
     (tmp_path / "bad.yaml").write_text(table)
     result = subprocess.run(
         [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=30,
-        env={**os.environ, "COUNTRIES_FILE": str(tmp_path / "bad.yaml"), "INSTANCE_DIR": str(tmp_path), "PORT": str(free_port())},
+        env={**clean_environment(), "COUNTRIES_FILE": str(tmp_path / "bad.yaml"), "INSTANCE_DIR": str(tmp_path), "PORT": str(free_port())},
     )
     assert result.returncode == 2
     assert "SE.timezone" in result.stderr
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.subprocess
 def test_a_table_change_made_through_one_process_is_used_by_another_on_its_next_call(redis_url, redis_client, tmp_path):
     """Process A takes the admin's edit (GB gains French); a call served by process B offers it at once."""
     ports = [free_port(), free_port()]

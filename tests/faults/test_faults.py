@@ -2,6 +2,8 @@
 a router process killed mid-call, replays, data surviving a Redis restart."""
 from __future__ import annotations
 
+import pytest
+
 import signal
 import time
 from xml.etree import ElementTree
@@ -29,6 +31,7 @@ from workforce.model import parse_agent
 UK = {"To": "+448000326417", "From": "+447911123456"}
 
 
+@pytest.mark.subprocess
 def test_redis_stopping_mid_call_gets_an_apology_at_once_and_coming_back_needs_no_restart(tmp_path, settings, clock):
     """Mid-call Redis stops: the next webhook apologises and queues for technical support within a second;
     Redis back, a new call is verified by its registered phone again."""
@@ -55,6 +58,7 @@ def test_redis_stopping_mid_call_gets_an_apology_at_once_and_coming_back_needs_n
         server.stop()
 
 
+@pytest.mark.subprocess
 def test_a_router_process_killed_mid_call_is_carried_on_by_another(redis_url, redis_client, tmp_path):
     """Process A takes the first webhooks and is killed; B serves the rest of the call where it was."""
     ports = [free_port(), free_port()]
@@ -88,6 +92,7 @@ def test_a_replayed_enqueue_step_does_not_queue_twice(client, register, app):
     assert [entry.sid for entry in parts_of(app).get(WaitingRoom).everyone()] == [sid]
 
 
+@pytest.mark.subprocess
 def test_everything_durable_survives_a_redis_restart(tmp_path, settings, clock):
     """Callbacks, the table and its history, organisations and agents are all there after Redis restarts."""
     server = RedisProcess(tmp_path / "redis").start()

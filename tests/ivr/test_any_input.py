@@ -1,6 +1,8 @@
-"""Whatever Twilio (or anyone) posts, a webhook answers 403 or valid TwiML: never a 5xx."""
+"""Whatever Twilio (or anyone) posts, a webhook answers 403 or valid TwiML: never a 5xx,
+and never by way of the catch-all (an apology is not an answer: it means a step failed)."""
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 
 from hypothesis import HealthCheck, given, settings
@@ -30,13 +32,37 @@ def assert_valid_twiml(body: bytes) -> None:
     assert {element.tag for element in root.iter()} - {"Response"} <= VERBS
 
 
+def answer_problems(client, caplog, path: str, form: dict) -> list[str]:
+    """What is wrong with the router's answer to one signed webhook: not 200, not TwiML of known verbs,
+    or an error logged on the way (the catch-all's apology always logs one)."""
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        response = signed_post(client, path, form, TWILIO_TOKEN)
+    problems = [f"status {response.status_code}"] if response.status_code != 200 else []
+    try:
+        assert_valid_twiml(response.data)
+    except (AssertionError, ET.ParseError) as error:
+        problems.append(f"not TwiML: {error}")
+    problems += [f"logged {record.levelname} from {record.name}: {record.getMessage()}"
+                 for record in caplog.records if record.levelno >= logging.ERROR]
+    return problems
+
+
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(path=st.sampled_from(PATHS), form=params)
-def test_any_signed_parameters_get_valid_twiml(client, path, form):
-    """Missing, huge, non-ASCII or unknown parameters: 200 and a Response of known verbs."""
-    response = signed_post(client, path, form, TWILIO_TOKEN)
-    assert response.status_code == 200
-    assert_valid_twiml(response.data)
+def test_any_signed_parameters_get_valid_twiml_from_their_own_step(client, caplog, path, form):
+    """Missing, huge, non-ASCII or unknown parameters: 200, a Response of known verbs, and no error on the way."""
+    assert answer_problems(client, caplog, path, form) == []
+
+
+def test_the_property_fails_when_a_step_raises(client, app, caplog, monkeypatch):
+    """The check above cannot pass on the apology: with a bug in the menu step, it reports it."""
+    from ivr.answer_flow import AnswerFlow
+    from web.registry import parts_of
+
+    monkeypatch.setattr(parts_of(app).get(AnswerFlow), "menu", lambda call: 1 / 0)
+    problems = answer_problems(client, caplog, "/ivr/menu?attempt=1", {"CallSid": "CA1", "To": "+46201605899", "Digits": "1"})
+    assert any("ZeroDivisionError" in problem or "webhook /ivr/menu failed" in problem for problem in problems)
 
 
 @settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
