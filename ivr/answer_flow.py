@@ -72,10 +72,10 @@ class AnswerFlow:
     def menu(self, call: CallParams) -> VoiceResponse:
         state = self._context.restore(call)
         prompts = self._context.prompts(state)
-        chosen = choose(call.digits, call.speech, _by_value(MENU_KEYS), prompts.raw("menu_words"))
-        if chosen is None and call.attempt < MAX_ATTEMPTS:
+        queue = _picked(call, MENU_KEYS, prompts.raw("menu_words"))
+        if queue is None and call.attempt < MAX_ATTEMPTS:
             return menu_question(prompts, call.attempt + 1, lead=no_answer_lead(prompts, call.digits, call.speech))
-        queue = Queue(chosen) if chosen else DEFAULT_QUEUE
+        queue = queue or DEFAULT_QUEUE
         if queue is Queue.TECHNICAL:
             self._calls.update(state.sid, queue=queue)
             return severity_question(prompts, 1)
@@ -84,17 +84,18 @@ class AnswerFlow:
     def severity(self, call: CallParams) -> VoiceResponse:
         state = self._context.restore(call)
         prompts = self._context.prompts(state)
-        chosen = choose(call.digits, call.speech, _by_value(SEVERITY_KEYS), prompts.raw("severity_words"))
-        if chosen is None and call.attempt < MAX_ATTEMPTS:
+        severity = _picked(call, SEVERITY_KEYS, prompts.raw("severity_words"))
+        if severity is None and call.attempt < MAX_ATTEMPTS:
             return severity_question(prompts, call.attempt + 1, lead=no_answer_lead(prompts, call.digits, call.speech))
-        severity = next((sev for sev in SEVERITY_KEYS.values() if sev.value == chosen), DEFAULT_SEVERITY)
-        return self._queue_flow.route(state, prompts, Queue.TECHNICAL, severity)
+        return self._queue_flow.route(state, prompts, Queue.TECHNICAL, severity or DEFAULT_SEVERITY)
 
     def _notices(self, table: Table, line: Line, prompts: Prompts) -> Sentences:
         """Current service-health notices for the line, each in the caller's language where it has one."""
         return [self._context.in_language(notice.texts, prompts) for notice in table.notices_for(line.id, self._context.clock())]
 
 
-def _by_value(keys: dict) -> dict[str, str]:
-    """The catalogues name options by their value ("technical", "A"): keys to those names."""
-    return {key: option.value for key, option in keys.items()}
+def _picked(call: CallParams, keys: dict, words: dict[str, list[str]]):
+    """The option (a `Queue`, a `Severity`) the caller's key or words pick; None for none.
+    The catalogues name options by their value ("technical", "A")."""
+    chosen = choose(call.digits, call.speech, {key: option.value for key, option in keys.items()}, words)
+    return next((option for option in keys.values() if option.value == chosen), None)
