@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.parse
@@ -13,7 +12,14 @@ from twilio.request_validator import RequestValidator
 
 from runtime.settings import Settings
 from tests.conftest import TWILIO_TOKEN
-from tests.processes import PUBLIC, ROOT, clean_environment, free_port, round_robin, router
+from tests.processes import (
+    PUBLIC,
+    ROOT,
+    clean_environment,
+    free_port,
+    round_robin,
+    router,
+)
 from tests.twiml import parse
 from twilio_simulator.twilio_player import CallPlayer, http_transport
 

@@ -18,6 +18,8 @@ def _sample(field) -> str:
     hints = typing.get_type_hints(Settings)
     kind = hints[field.name]
     base = next((arg for arg in typing.get_args(kind) if arg is not type(None)), kind)
+    if typing.get_origin(kind) is tuple:  # a list of host:port pairs (REDIS_SENTINELS)
+        return "127.0.0.1:26379"
     return SAMPLES[base]
 
 

@@ -2,12 +2,11 @@
 a router process killed mid-call, replays, data surviving a Redis restart."""
 from __future__ import annotations
 
-import pytest
-
 import signal
 import time
 from xml.etree import ElementTree
 
+import pytest
 import redis
 from twilio.request_validator import RequestValidator
 
