@@ -146,6 +146,13 @@ class TwilioRestApi:
             self._horizon += seconds
         self.settle(timeout)
 
+    def hang_up(self, call_sid: str) -> None:
+        """The person on that call hangs up now (wherever the call is), and what follows is played."""
+        with self.board.lock:
+            leg = self.engine.legs[call_sid]
+            self.engine.at(self.engine.now, lambda: self.engine.finish(leg, "completed", "hangs up"))
+        self.settle()
+
     def settle(self, timeout: float = 20) -> None:
         """Wait until nothing due now is left to play (webhooks included)."""
         deadline = time.monotonic() + timeout
@@ -369,6 +376,8 @@ class TwilioRestApi:
                  "coaching": _text(form.get("Coaching", False)), "callSidToCoach": form.get("CallSidToCoach", ""),
                  "startConferenceOnEnter": _text(form.get("StartConferenceOnEnter", True)),
                  "endConferenceOnExit": _text(form.get("EndConferenceOnExit", False))}
+        if form.get("WaitUrl"):
+            attrs |= {"waitUrl": form["WaitUrl"], "waitMethod": form.get("WaitMethod", "POST")}
         if form.get("ConferenceStatusCallback"):
             attrs |= {"statusCallback": form["ConferenceStatusCallback"],
                       "statusCallbackMethod": form.get("ConferenceStatusCallbackMethod", "POST"),

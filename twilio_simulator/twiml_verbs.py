@@ -99,6 +99,7 @@ class Party:
     hold_cycles: int | None = 1
     talk_seconds: float | None = 60
     busy: bool = False
+    hang_up_after: float | None = None  # seconds after picking up when they hang up, wherever they are
 
     def __post_init__(self):
         self._script = None if callable(self.answers) else iter(self.answers)
@@ -194,6 +195,8 @@ class Engine:
         self._on_event = on_event
         self.now = 0.0
         self._heap: list = []
+        self._live = 0  # steps pending that are not idle
+        self._current: Leg | None = None  # the leg whose own step is running
         self._order = itertools.count()
         self.legs: dict[str, Leg] = {}
         self.queues: dict[str, Queue] = {}
@@ -202,26 +205,37 @@ class Engine:
 
     # ---- time -------------------------------------------------------------------------------
 
-    def at(self, when: float, step: Callable[[], None], leg: Leg | None = None) -> None:
-        """Do `step` at engine time `when`; a step for a leg that has moved since is dropped."""
+    def at(self, when: float, step: Callable[[], None], leg: Leg | None = None, idle: bool = False) -> None:
+        """Do `step` at engine time `when`; a step for a leg that has moved since is dropped.
+
+        An `idle` step (the next pass of a hold) happens only while time is let pass: it
+        repeats for as long as someone waits, so it never keeps `run()` going by itself.
+        """
         epoch = leg.epoch if leg else None
-        heapq.heappush(self._heap, (when, next(self._order), step, leg, epoch))
+        self._live += not idle
+        heapq.heappush(self._heap, (when, next(self._order), step, leg, epoch, idle))
 
     def run(self, until: float = FOREVER) -> None:
-        """Do everything due up to `until` (default: until nothing is left to happen)."""
+        """Do everything due up to `until` (default: until nothing but holds is left to happen)."""
         while self._heap and self._heap[0][0] <= until:
-            when, _, step, leg, epoch = heapq.heappop(self._heap)
+            if until == FOREVER and not self._live:
+                break  # only callers waiting on hold: they would wait for ever
+            when, _, step, leg, epoch, idle = heapq.heappop(self._heap)
+            self._live -= not idle
             self.now = max(self.now, when)
             if leg is not None and (leg.epoch != epoch or leg.ended):
                 continue
             if leg is not None:
                 leg.clock = max(leg.clock, self.now)
+            self._current = leg
             try:
                 step()
             except ProtocolError as exc:
                 if leg is None:
                     raise
                 self.fail(leg, exc)
+            finally:
+                self._current = None
         if until != FOREVER:
             self.now = max(self.now, until)
 
@@ -276,6 +290,8 @@ class Engine:
     def answer(self, leg: Leg) -> None:
         leg.status, leg.answered_at, leg.place = "in-progress", leg.clock, "playing"
         self.notify_status(leg, "answered", "in-progress")
+        if leg.party.hang_up_after is not None:  # not tied to where the leg is: it goes whatever happens
+            self.at(leg.clock + leg.party.hang_up_after, lambda: self.finish(leg, "completed", "the caller hangs up"))
 
     def notify_status(self, leg: Leg, event: str, call_status: str, extra: dict | None = None) -> None:
         """A status callback for `event`, if the leg asked for it (final ones always go when asked for)."""
@@ -291,10 +307,16 @@ class Engine:
             if not 200 <= status < 300:
                 self.record(leg, Event("error", f"status callback {leg.status_callback} answered HTTP {status}"))
 
+    def interrupted(self, leg: Leg) -> None:
+        """Something else acts on `leg` now: what it was still hearing (its clock ran ahead) is cut short."""
+        if leg is not self._current and leg.clock > self.now:
+            leg.clock = max(self.now, leg.answered_at or 0.0)
+
     def finish(self, leg: Leg, status: str = "completed", why: str = "") -> None:
         """The leg is over: take it out of wherever it waits, then the final status callback."""
         if leg.ended:
             return
+        self.interrupted(leg)
         if why:
             self.record(leg, Event("hangup", why))
         place = leg.place
@@ -320,6 +342,7 @@ class Engine:
         """A live call gets new TwiML (Calls update Url/Twiml): it leaves where it was and plays that."""
         if leg.ended:
             return
+        self.interrupted(leg)
         place = leg.place
         leg.epoch += 1
         if place == "queue":
@@ -494,7 +517,7 @@ class Engine:
             dialler = queue.diallers.pop(0)
             self.at(self.now, lambda: self._connect_queue(dialler, queue), dialler)
         elif wait_url:
-            self.at(self.now, lambda: self._wait_pass(leg), leg)
+            self.at(self.now, lambda: self._wait_pass(leg), leg, idle=leg.party.hold_cycles is None)
         elif leg.party.hold_cycles is not None:  # Twilio's own music: the caller listens, then hangs up
             self.at(leg.clock + 60 * max(leg.party.hold_cycles, 1),
                     lambda: self.finish(leg, "completed", "the caller hangs up in the queue"), leg)
@@ -537,7 +560,8 @@ class Engine:
             self.finish(leg, "completed", "the caller hangs up in the queue")
         elif not endless:  # at least a second apart, however short the document
             leg.clock = max(leg.clock, self.now + 1)
-            self.at(leg.clock, lambda: self._wait_pass(leg), leg)  # "re-requested when its document ends"
+            self.at(leg.clock, lambda: self._wait_pass(leg), leg,  # "re-requested when its document ends"
+                    idle=cycles is None)
 
     def _play_wait(self, leg: Leg, doc: Document) -> tuple[Document | None, bool]:
         for verb in doc.root:
@@ -569,7 +593,7 @@ class Engine:
         if leg in queue.members:
             queue.members.remove(leg)
             queue.served.append(leg.clock - queue.entered.pop(leg.sid, leg.clock))
-        if result != "bridged":
+        if result != "bridged" and not leg.ended:
             leg.place = "playing"
         if resume["action"]:
             doc = self.fetch(leg, resume["action"], resume["method"], params, CALL)
@@ -673,6 +697,7 @@ class Engine:
             return
         caller = queue.members[0]
         caller.epoch += 1  # its next waitUrl pass will not come
+        self.interrupted(caller)
         url = dialler.resume.get("queue_url")
         if url:
             params = {**self.queue_params(caller), "DequeingCallSid": dialler.sid}
@@ -807,10 +832,24 @@ class Engine:
         if conference.status == "init" and participant.start_on_enter:
             conference.status = "in-progress"
             self.conference_event(conference, "start", "conference-start", participant)
+        elif conference.status == "init" and attrs.get("waitUrl"):  # music until someone starts it
+            url = urljoin(doc.url, attrs["waitUrl"]) if doc else attrs["waitUrl"]
+            self.at(leg.clock, lambda: self._conference_wait(leg, conference, url, attrs.get("waitMethod", "POST")),
+                    leg, idle=True)
         talk = leg.party.talk_seconds
         if talk is not None:
             self.at(leg.clock + talk, lambda: self.finish(leg, "completed", "hangs up after talking"), leg)
         return conference
+
+    def _conference_wait(self, leg: Leg, conference: Conference, url: str, method: str) -> None:
+        """A conference that has not started plays its waitUrl to whoever waits in it, again as it ends."""
+        if conference.status != "init" or leg.place != "conference":
+            return
+        epoch = leg.epoch
+        self.play_to(leg, url, method)
+        if leg.epoch == epoch and conference.status == "init":
+            leg.clock = max(leg.clock, self.now + 1)
+            self.at(leg.clock, lambda: self._conference_wait(leg, conference, url, method), leg, idle=True)
 
     def conference_event(self, conference: Conference, short: str, name: str, participant: Participant | None = None,
                          extra: dict | None = None) -> None:

@@ -164,3 +164,23 @@ def test_a_number_that_does_not_answer_is_no_answer_and_only_that_status_is_fina
     assert "/ivr/screen" not in paths(received)
     events = [p["CallStatus"] for p in posted_to(received, "/ivr/child-status")]
     assert events == ["initiated", "ringing", "no-answer"]
+
+
+def test_a_caller_who_hangs_up_after_a_while_leaves_the_queue_with_hangup():
+    """Party(hang_up_after=45): 45 s after picking up, wherever they are; here in the queue (QueueTime 45)."""
+    switchboard, received = board()
+    leg = switchboard.inbound(to=TO, from_=FROM, party=Party(hold_cycles=None, hang_up_after=45))
+    switchboard.run()
+    [result] = posted_to(received, "/ivr/queue-result")
+    assert (result["QueueResult"], result["QueueTime"]) == ("hangup", "45")
+    assert leg.ended and posted_to(received, "/ivr/status")[0]["CallStatus"] == "completed"
+
+
+def test_run_stops_when_only_callers_on_hold_are_left():
+    """A caller who stays is played the hold as long as time is let pass, but run() does not wait for ever."""
+    switchboard, received = board()
+    leg = switchboard.inbound(to=TO, from_=FROM, party=Party(hold_cycles=None))
+    switchboard.run()
+    assert leg.place == "queue" and posted_to(received, "/ivr/hold") == []
+    switchboard.advance(64)
+    assert [p["QueueTime"] for p in posted_to(received, "/ivr/hold")] == ["0", "31", "62"]  # a pass lasts 31 s

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
@@ -244,3 +245,96 @@ def test_a_call_redirected_through_the_api_leaves_where_it_was_and_plays_the_new
     here.api.settle()
     assert here.posted("/ivr/queue-result")[0]["QueueResult"] == "redirected"
     assert here.posted("/ivr/meet")[0]["CallSid"] == caller.sid
+
+
+def test_a_caller_who_hangs_up_while_the_agents_phone_rings_and_the_ringing_call_canceled(world):
+    """The caller gives up 5 s into the agent's ring: QueueResult=hangup, completed; the agent's leg, canceled
+    through the API before anyone answered, ends as canceled (a final status)."""
+    here = world({**QUEUE_PAGES, **BRIEFING})
+    here.board.engine.parties[AGENT_PHONE] = Party(answer_after=10)
+    caller = here.board.inbound(to="+448000326417", from_=CUSTOMER, party=Party(hold_cycles=None))
+    here.api.settle()
+    _, agent = here.rest("POST", "Calls.json", To=AGENT_PHONE, From=AGENT_LINE, Url=here.site + "/ivr/briefing",
+                         StatusCallback=here.site + "/ivr/call-status")
+    here.api.advance(5)
+    here.api.hang_up(caller.sid)
+    assert here.posted("/ivr/queue-result")[-1]["QueueResult"] == "hangup"
+    assert [(p["CallSid"], p["CallStatus"]) for p in here.posted("/ivr/status")] == [(caller.sid, "completed")]
+    assert here.rest("POST", f"Calls/{agent['sid']}.json", Status="canceled")[0] == 200
+    here.api.advance(10)
+    assert [p["CallStatus"] for p in here.posted("/ivr/call-status")] == ["canceled"]
+    assert here.posted("/ivr/briefing") == []
+
+
+def test_a_participant_who_may_not_start_the_conference_hears_its_wait_url_until_someone_does(world):
+    """StartConferenceOnEnter=false with a WaitUrl: its music is requested again as it ends; the agent's arrival
+    starts the conference and the music stops."""
+    here = world(CONFERENCE_PAGES)
+    here.board.engine.parties[CUSTOMER] = Party(answer_after=0, talk_seconds=None)
+    here.board.engine.parties[AGENT_PHONE] = Party(answer_after=0, talk_seconds=None)
+    here.rest("POST", "Conferences/room-9/Participants.json", From=AGENT_LINE, To=CUSTOMER,
+              StartConferenceOnEnter="false", WaitUrl=here.site + "/ivr/hold-music")
+    here.api.advance(70)
+    assert len(here.posted("/ivr/hold-music")) == 3  # at 0, 32 and 64 s: a sentence and a track each
+    _, agent = here.rest("POST", "Conferences/room-9/Participants.json", From=AGENT_LINE, To=AGENT_PHONE)
+    here.api.advance(120)
+    assert len(here.posted("/ivr/hold-music")) == 3
+    assert here.rest("GET", f"Conferences/{agent['conference_sid']}.json")[1]["status"] == "in-progress"
+
+
+def test_with_realtime_the_clock_follows_the_wall_clock(world):
+    """realtime=True: an agent answering after 0.3 s has the answer URL fetched without anyone moving the clock."""
+    here = world(BRIEFING)
+    here.api.stop()
+    here.api = TwilioRestApi(here.board, auth_token=TOKEN, realtime=True).start()
+    here.board.engine.parties[AGENT_PHONE] = Party(answer_after=0.3)
+    here.rest("POST", "Calls.json", To=AGENT_PHONE, From=AGENT_LINE, Url=here.site + "/ivr/briefing")
+    deadline = time.monotonic() + 5
+    while not here.posted("/ivr/briefing") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert here.posted("/ivr/briefing")
+
+
+def test_mute_coach_and_announce_a_participant(world):
+    """Muted and Coaching + CallSidToCoach are events to the conference; an AnnounceUrl plays to that participant only."""
+    here = world({**CONFERENCE_PAGES, "/ivr/announce": twiml("<Say>Your supervisor is listening.</Say>")})
+    events = here.site + "/ivr/conference-events"
+    for number in (AGENT_PHONE, CUSTOMER, "+46705555555"):
+        here.board.engine.parties[number] = Party(answer_after=0, talk_seconds=None)
+    _, agent = here.rest("POST", "Conferences/room-3/Participants.json", From=AGENT_LINE, To=AGENT_PHONE, Label="agent",
+                         ConferenceStatusCallback=events, ConferenceStatusCallbackEvent=["mute", "modify"])
+    here.rest("POST", "Conferences/room-3/Participants.json", From=AGENT_LINE, To=CUSTOMER, Label="customer")
+    _, coach = here.rest("POST", "Conferences/room-3/Participants.json", From=AGENT_LINE, To="+46705555555",
+                         Label="supervisor", Muted="true")
+    here.api.settle()
+    room = agent["conference_sid"]
+    status, view = here.rest("POST", f"Conferences/{room}/Participants/supervisor.json", Muted="false", Coaching="true",
+                             CallSidToCoach=agent["call_sid"])
+    assert status == 200 and (view["muted"], view["coaching"], view["call_sid_to_coach"]) == (False, True, agent["call_sid"])
+    here.rest("POST", f"Conferences/{room}/Participants/agent.json", AnnounceUrl=here.site + "/ivr/announce")
+    here.api.settle()
+    kinds = [(p["StatusCallbackEvent"], p["CallSid"]) for p in here.posted("/ivr/conference-events")]
+    assert kinds == [("participant-unmute", coach["call_sid"]), ("participant-modify", coach["call_sid"])]
+    assert here.posted("/ivr/conference-events")[-1]["Coaching"] == "true"
+    legs = here.board.engine.legs
+    assert legs[agent["call_sid"]].transcript.said() == ["Your supervisor is listening."]
+    assert legs[coach["call_sid"]].transcript.said() == []
+    assert here.rest("POST", f"Conferences/{room}/Participants/agent.json", Hold="maybe")[0] == 400
+
+
+def test_a_busy_party_and_inline_twiml(world):
+    """A busy line ends as busy (final); Calls update with Twiml replaces what a live call plays."""
+    here = world(BRIEFING)
+    here.board.engine.parties["+46700000002"] = Party(busy=True)
+    here.board.engine.parties[AGENT_PHONE] = Party(answer_after=0, talk_seconds=None)
+    here.rest("POST", "Calls.json", To="+46700000002", From=AGENT_LINE, Url=here.site + "/ivr/briefing",
+              StatusCallback=here.site + "/ivr/call-status")
+    here.api.settle()
+    assert [p["CallStatus"] for p in here.posted("/ivr/call-status")] == ["busy"]
+    _, call = here.rest("POST", "Calls.json", To=AGENT_PHONE, From=AGENT_LINE,
+                        Twiml='<Response><Dial><Conference>room-4</Conference></Dial></Response>')
+    here.api.settle()
+    assert here.rest("POST", f"Calls/{call['sid']}.json", Twiml="<Response><Say>The caller has gone.</Say></Response>")[0] == 200
+    here.api.settle()
+    leg = here.board.engine.legs[call["sid"]]
+    assert leg.transcript.said() == ["The caller has gone."] and leg.ended
