@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from admin import line_pages, notice_pages
+from admin import directory_pages, line_pages, notice_pages
 from admin.page_support import (
     ZONE_KEY,
     clock,
@@ -48,8 +48,10 @@ from web.sessions import ADMIN_KEY, end_session, start_session
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 bp.before_request(guard)
 bp.context_processor(page_context)
+bp.add_app_template_filter(phone, "phone")
 bp.register_blueprint(line_pages.bp)
 bp.register_blueprint(notice_pages.bp)
+bp.register_blueprint(directory_pages.bp)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

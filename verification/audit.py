@@ -44,3 +44,25 @@ class AuditLog:
         if account:
             entries = [entry for entry in entries if entry["account"] == account]
         return entries[:count]
+
+    def search(self, *, account: str = "", result: str = "", since: datetime | None = None, until: datetime | None = None,
+               count: int = 200) -> list[dict[str, str]]:
+        """The newest `count` entries matching every filter given (account, result, `since` <= at < `until`),
+        looked for among the most recent KEEP entries."""
+        with redis_errors():
+            entries = [fields for _, fields in self._redis.xrevrange(STREAM, count=KEEP)]
+        found = []
+        for entry in entries:
+            if account and entry.get("account") != account or result and entry.get("result") != result:
+                continue
+            if since or until:
+                try:
+                    at = datetime.fromisoformat(entry.get("at", ""))
+                except ValueError:
+                    continue
+                if since and at < since or until and at >= until:
+                    continue
+            found.append(entry)
+            if len(found) >= count:
+                break
+        return found

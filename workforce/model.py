@@ -16,7 +16,7 @@ AGENT_ID = re.compile(r"[0-9]{3,12}")  # digits, so an agent can key it in on th
 PIN = re.compile(r"[0-9]{4,8}")
 LANGUAGE = re.compile(r"[a-z]{2}")
 MIN_PASSWORD = 10
-FIELDS = ("name", "pin", "password", "queues", "languages", "phones")
+FIELDS = ("name", "pin", "password", "queues", "languages", "phones", "supervisor")
 
 
 # Checked when no agent has the id given, so a missing agent costs the same scrypt as a wrong
@@ -47,6 +47,7 @@ class Agent:
     queues: tuple[str, ...]  # queue types taken: technical, billing, presales
     languages: tuple[str, ...]  # primary language subtags: en, sv, ...
     phones: tuple[str, ...]  # registered phones, E.164
+    supervisor: bool = False  # a team lead; records from before the role was added have none
 
     def pin_matches(self, pin: str) -> bool:
         return check_password_hash(self.pin_hash, pin)
@@ -83,13 +84,16 @@ def parse_agent(agent_id: str, data: object, previous: Agent | None = None) -> A
         errors["queues"] = "an agent takes at least one queue type"
     if not errors.get("languages") and not languages:
         errors["languages"] = "an agent speaks at least one language"
+    supervisor = data.get("supervisor", previous.supervisor if previous else False)
+    if not isinstance(supervisor, bool):
+        errors["supervisor"] = "must be true or false"
     if errors:
         raise AgentError(errors)
     return Agent(
         agent_id=agent_id, name=name.strip(),
         pin_hash=generate_password_hash(pin) if pin is not None else previous.pin_hash,
         password_hash=generate_password_hash(password) if password is not None else previous.password_hash,
-        queues=queues, languages=languages, phones=phones,
+        queues=queues, languages=languages, phones=phones, supervisor=supervisor,
     )
 
 

@@ -120,3 +120,18 @@ def test_a_notice_is_scheduled_then_active_then_expired():
     notice = {"from": "2026-11-24T08:00:00+00:00", "to": "2026-11-24T20:00:00+00:00"}
     at = lambda hour: datetime(2026, 11, 24, hour, tzinfo=ZoneInfo("UTC"))  # noqa: E731
     assert [notice_state(notice, at(hour)) for hour in (7, 8, 19, 20)] == ["scheduled", "active", "active", "expired"]
+
+
+def test_organisations_are_found_by_phone_in_any_spacing_by_account_prefix_or_by_part_of_the_name():
+    """A valid international number asks the phone index; digits match account numbers from the start; text, names."""
+    from admin.directory_pages import find_organisations
+    from verification.organisations import parse_organisation
+
+    contoso = parse_organisation("100200", {"name": "Contoso", "registered_phones": ["+46701234567"], "purchased_via": "direct"})
+    fabrikam = parse_organisation("300400", {"name": "Fabrikam AB", "registered_emails": ["a@b.se"], "purchased_via": "partner"})
+    everyone = [contoso, fabrikam]
+    by_phone = {"+46701234567": [contoso]}.get
+    assert find_organisations(everyone, lambda number: by_phone(number, []), "+46 70-123 45 67") == [contoso]
+    assert find_organisations(everyone, lambda number: [], "3004") == [fabrikam]
+    assert find_organisations(everyone, lambda number: [], "  fabrikam ab") == [fabrikam]
+    assert find_organisations(everyone, lambda number: [], "") == everyone

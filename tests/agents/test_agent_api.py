@@ -30,7 +30,7 @@ def test_an_agents_pin_and_password_are_stored_hashed_and_never_shown(client, an
     """The API shows skills and phones; Redis holds scrypt hashes, not the secrets."""
     shown = client.get("/admin/api/agents/1001", headers=ADMIN).json
     assert shown == {"agent_id": "1001", "name": "Anna Agent", "queues": ["technical", "billing"], "languages": ["sv", "en"],
-                     "phones": ["+46701112233"]}
+                     "phones": ["+46701112233"], "supervisor": False}
     raw = redis_client.get("agent:1001")
     assert ANNA["password"] not in raw and '"4711"' not in raw and "scrypt:" in raw
 
@@ -39,7 +39,7 @@ def test_an_agents_pin_and_password_are_stored_hashed_and_never_shown(client, an
     ("change", "field"),
     [({"pin": "12"}, "pin"), ({"password": "short"}, "password"), ({"queues": ["sales"]}, "queues"),
      ({"languages": ["swedish"]}, "languages"), ({"phones": ["0701112233"]}, "phones"), ({"name": " "}, "name"),
-     ({"queues": []}, "queues"), ({"shoe_size": 42}, "shoe_size")],
+     ({"queues": []}, "queues"), ({"shoe_size": 42}, "shoe_size"), ({"supervisor": "yes"}, "supervisor")],
 )
 def test_an_invalid_agent_field_is_named_and_nothing_is_stored(client, change, field):
     """400 with the field's error; the agent does not exist afterwards."""
@@ -53,6 +53,16 @@ def test_replacing_an_agent_without_secrets_keeps_the_old_ones(client, anna):
     update = {key: value for key, value in ANNA.items() if key not in ("pin", "password")}
     assert client.put("/admin/api/agents/1001", json={**update, "queues": ["presales"]}, headers=ADMIN).status_code == 200
     assert client.get("/agent/api/orgs/1/contacts", headers=ANNA_AUTH).status_code == 404  # signed in, no such org
+
+
+def test_an_agent_made_supervisor_stays_one_when_the_role_is_left_out_of_a_later_update(client, anna, redis_client):
+    """supervisor: true is stored; an update without the field keeps it; a record from before the role reads as none."""
+    client.put("/admin/api/agents/1001", json={**ANNA, "supervisor": True}, headers=ADMIN)
+    client.put("/admin/api/agents/1001", json={**ANNA, "queues": ["presales"]}, headers=ADMIN)
+    assert client.get("/admin/api/agents/1001", headers=ADMIN).json["supervisor"] is True
+    old = redis_client.get("agent:1001").replace(', "supervisor": true', "")
+    redis_client.set("agent:1001", old)
+    assert client.get("/admin/api/agents/1001", headers=ADMIN).json["supervisor"] is False
 
 
 def test_the_agent_api_needs_the_agents_password(client, anna):

@@ -11,7 +11,8 @@ from web.registry import parts_of
 ADMIN_PAGES = ["/admin", "/admin/history", "/admin/notices", "/admin/notices/new", "/admin/notices/teams",
                "/admin/what-if", "/admin/what-if?to=%2B864000890365&date=2026-11-24&time=10:00",
                "/admin/lines/SE", "/admin/lines/CN", "/admin/lines/GB/closures", "/admin/lines/GB/emergency",
-               "/admin/lines/SE/emergency", "/admin/lines/IE?new=1", "/admin/bulk-hours?preset=eea"]
+               "/admin/lines/SE/emergency", "/admin/lines/IE?new=1", "/admin/bulk-hours?preset=eea",
+               "/admin/organisations", "/admin/organisations/new", "/admin/agents", "/admin/agents/new", "/admin/audit"]
 
 
 @pytest.fixture

@@ -65,11 +65,15 @@ def test_adding_a_line_from_the_overview_needs_no_script(client):
 
 @pytest.mark.parametrize("path", ["/admin/lines/SE", "/admin/lines/NEWLINE", "/admin/lines/SE/delete", "/admin/lines/SE/closures",
                                   "/admin/lines/SE/closures/remove", "/admin/lines/SE/emergency", "/admin/bulk-hours",
-                                  "/admin/notices/new", "/admin/rollback", "/admin/zone", "/admin/lines/XX/emergency"])
+                                  "/admin/notices/new", "/admin/rollback", "/admin/zone", "/admin/lines/XX/emergency",
+                                  "/admin/organisations/new", "/admin/organisations/12", "/admin/organisations/12/delete",
+                                  "/admin/agents/new", "/admin/agents/x/delete"])
 @pytest.mark.parametrize("junk", [{}, {"version": "x", "kind": "part", "date_from": "2026-02-30", "start": "25:00", "end": "ab",
                                        "queue": "sales", "action": "on", "confirmed": "yes", "index": "-1", "target": "999",
                                        "technical_enabled": "on", "technical_weeks": "A,Z", "hours-technical-A-Mon": "24:00-01:00",
-                                       "zone": "Mars/Olympus", "id": "a b", "from_date": "x", "line-SE": "on"}])
+                                       "zone": "Mars/Olympus", "id": "a b", "from_date": "x", "line-SE": "on",
+                                       "account_number": "12ab", "registered_phones": "+4670", "plan": "gold", "agent_id": "1",
+                                       "pin": "1", "supervisor": "maybe"}])
 def test_any_form_posted_to_an_admin_page_gets_a_page_not_a_server_error(client, path, junk):
     """Missing, malformed or impossible fields: a 2xx, 3xx or 4xx, never a 5xx, and the table is never left invalid."""
     token = signed_in(client)
