@@ -9,13 +9,23 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from admin.page_support import confirm_page, confirmed, display_zone, parts
+from admin.page_support import confirm_page, confirmed, display_zone
 from admin.readable import phone
 from routing.model import Queue
 from routing.numbers import valid_e164
+from verification.audit import AuditLog
 from verification.codes import Outcome
-from verification.organisations import PLANS, PURCHASE_CHANNELS, Organisation, OrganisationError, parse_organisation
+from verification.directory import Directory
+from verification.organisations import (
+    PLANS,
+    PURCHASE_CHANNELS,
+    Organisation,
+    OrganisationError,
+    parse_organisation,
+)
 from verification.service import Sent
+from web.registry import lookup
+from workforce.directory import AgentDirectory
 from workforce.model import Agent, AgentError, parse_agent
 
 bp = Blueprint("directory", __name__)
@@ -43,7 +53,7 @@ def find_organisations(organisations: list[Organisation], by_phone, query: str) 
 @bp.get("/organisations")
 def organisations():
     query = request.args.get("q", "")[:200]
-    directory = parts().directory
+    directory = lookup(Directory)
     found = find_organisations(directory.all(), directory.by_phone, query)
     return render_template("admin/organisations.html", organisations=found, query=query, phone=phone)
 
@@ -59,7 +69,7 @@ def edit_organisation(account_number: str):
 
 
 def _organisation_form(account_number: str | None):
-    directory = parts().directory
+    directory = lookup(Directory)
     existing = directory.get(account_number) if account_number else None
     if account_number is not None and existing is None:
         return render_template("admin/message.html", title="No such organisation",
@@ -100,7 +110,7 @@ def _organisation_page(account_number, form, errors, status: int = 200):
 
 @bp.post("/organisations/<account_number>/delete")
 def delete_organisation(account_number: str):
-    directory = parts().directory
+    directory = lookup(Directory)
     organisation = directory.get(account_number)
     if organisation is None:
         flash(f"Not deleted: there is no organisation {account_number}.")
@@ -122,7 +132,7 @@ def delete_organisation(account_number: str):
 
 @bp.get("/agents")
 def agents():
-    return render_template("admin/agents.html", agents=parts().agents.all(), phone=phone)
+    return render_template("admin/agents.html", agents=lookup(AgentDirectory).all(), phone=phone)
 
 
 @bp.route("/agents/new", methods=["GET", "POST"])
@@ -136,7 +146,7 @@ def edit_agent(agent_id: str):
 
 
 def _agent_form(agent_id: str | None):
-    directory = parts().agents
+    directory = lookup(AgentDirectory)
     existing = directory.get(agent_id) if agent_id else None
     if agent_id is not None and existing is None:
         return render_template("admin/message.html", title="No such agent", message=f"There is no agent {agent_id}."), 404
@@ -177,7 +187,7 @@ def _agent_page(agent_id, form, errors, status: int = 200):
 
 @bp.post("/agents/<agent_id>/delete")
 def delete_agent(agent_id: str):
-    directory = parts().agents
+    directory = lookup(AgentDirectory)
     agent = directory.get(agent_id)
     if agent is None:
         flash(f"Not deleted: there is no agent {agent_id}.")
@@ -202,9 +212,9 @@ def audit():
     since = _day(args.get("from"), zone, "from", errors)
     until = _day(args.get("to"), zone, "to", errors)
     result = args.get("result", "") if args.get("result") in AUDIT_RESULTS else ""
-    entries = [] if errors else parts().audit.search(account=args.get("account", "").strip()[:20], result=result, since=since,
+    entries = [] if errors else lookup(AuditLog).search(account=args.get("account", "").strip()[:20], result=result, since=since,
                                                      until=until + timedelta(days=1) if until else None)
-    names = {org.account_number: org.name for org in parts().directory.all()}
+    names = {org.account_number: org.name for org in lookup(Directory).all()}
     return render_template("admin/audit.html", entries=entries, args=args, form=args, results=AUDIT_RESULTS, names=names, errors=errors,
                            organisations=sorted(names.items(), key=lambda item: item[1].casefold()))
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import base64
 
-from bootstrap import EXTENSION
 from tests.browser.conftest import assert_accessible, horizontal_overflow
 from tests.browser.test_admin_pages import sign_in
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from twilio_simulator.twilio_player import CallPlayer, flask_transport
+from verification.directory import Directory
 from verification.organisations import parse_organisation
+from web.registry import parts_of
 
 FABRIKAM = {"name": "Fabrikam", "registered_phones": ["+442071234567"], "registered_emails": ["it@fabrikam.example"],
             "purchased_via": "partner", "plan": "elevated"}
 
 
 def register(served_app, account, fields):
-    served_app.extensions[EXTENSION].directory.put(parse_organisation(account, fields))
+    parts_of(served_app).get(Directory).put(parse_organisation(account, fields))
 
 
 def test_an_admin_finds_an_organisation_by_its_phone_and_edits_it(page, live_server, served_app):
@@ -34,7 +35,7 @@ def test_an_admin_finds_an_organisation_by_its_phone_and_edits_it(page, live_ser
     page.get_by_label("Registered phones").fill("+46701234567\n+46 8 123 456 78")
     page.get_by_role("button", name="Save organisation").click()
     assert "Organisation Contoso (100200) saved." in page.get_by_role("status").inner_text()
-    saved = served_app.extensions[EXTENSION].directory.get("100200")
+    saved = parts_of(served_app).get(Directory).get("100200")
     assert saved.plan == "elevated" and saved.registered_phones == ("+46701234567", "+46812345678")
     page.get_by_label("Find by name, account number or registered phone").fill("fabri")
     page.get_by_role("button", name="Find").click()
@@ -66,9 +67,9 @@ def test_deleting_an_organisation_asks_first(page, live_server, served_app):
     page.goto(f"{live_server}/admin/organisations/100200")
     page.get_by_role("button", name="Delete organisation 100200…").click()
     assert "will no longer be recognised as Contoso" in page.locator("main").inner_text()
-    assert served_app.extensions[EXTENSION].directory.get("100200") is not None
+    assert parts_of(served_app).get(Directory).get("100200") is not None
     page.get_by_role("button", name="Yes, delete Contoso").click()
-    assert served_app.extensions[EXTENSION].directory.get("100200") is None
+    assert parts_of(served_app).get(Directory).get("100200") is None
 
 
 def test_an_admin_adds_an_agent_makes_them_supervisor_and_resets_their_password(page, live_server, served_app):
