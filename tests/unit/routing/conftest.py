@@ -6,7 +6,7 @@ import pytest
 from routing.model import Table
 from routing.table import load_table
 
-SHIPPED_TABLE = Path(__file__).resolve().parents[2] / "config" / "countries.yaml"
+SHIPPED_TABLE = Path(__file__).resolve().parents[3] / "config" / "countries.yaml"
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from countries.store import TableStore
 from routing.table import read_document
 from web.registry import parts_of
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "countries.yaml"
+SHIPPED = Path(__file__).resolve().parents[3] / "config" / "countries.yaml"
 
 
 def cli(app, *args):

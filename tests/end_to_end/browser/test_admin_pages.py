@@ -7,7 +7,7 @@ The clock stands at Tuesday 24 November 2026, 10:00 in Stockholm (tests/conftest
 from __future__ import annotations
 
 from countries.store import TableStore
-from tests.browser.conftest import ADMIN_TOKEN, assert_accessible
+from tests.end_to_end.browser.conftest import ADMIN_TOKEN, assert_accessible
 from tests.conftest import TWILIO_TOKEN
 from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from web.registry import parts_of

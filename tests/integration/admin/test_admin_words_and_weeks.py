@@ -16,7 +16,7 @@ from admin.week_view import OPEN, columns, coming_days
 from routing.hours import is_open
 from routing.table import parse_table, read_document
 
-SHIPPED = read_document(Path(__file__).resolve().parents[2] / "config" / "countries.yaml")
+SHIPPED = read_document(Path(__file__).resolve().parents[3] / "config" / "countries.yaml")
 
 
 def table_with(change=None):

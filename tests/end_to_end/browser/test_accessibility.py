@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from countries.store import TableStore
-from tests.browser.conftest import ADMIN_TOKEN, assert_accessible, horizontal_overflow
+from tests.end_to_end.browser.conftest import ADMIN_TOKEN, assert_accessible, horizontal_overflow
 from web.registry import parts_of
 
 ADMIN_PAGES = ["/admin", "/admin/history", "/admin/notices", "/admin/notices/new", "/admin/notices/teams",

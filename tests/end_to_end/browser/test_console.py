@@ -5,7 +5,7 @@ import json
 import urllib.request
 
 from call_store.callbacks import CallbackBook
-from tests.browser.conftest import ADMIN_TOKEN
+from tests.end_to_end.browser.conftest import ADMIN_TOKEN
 from tests.conftest import TWILIO_TOKEN
 from twilio_simulator.twilio_player import CallPlayer, http_transport
 from web.registry import parts_of

@@ -9,7 +9,7 @@ piece of Twilio's documented behaviour:
 """
 from __future__ import annotations
 
-from tests.ivr.test_twilio_player import (
+from tests.integration.ivr.test_twilio_player import (
     BASE,
     FROM,
     TO,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from tests.browser.conftest import assert_accessible, horizontal_overflow
-from tests.browser.test_admin_pages import sign_in
+from tests.end_to_end.browser.conftest import assert_accessible, horizontal_overflow
+from tests.end_to_end.browser.test_admin_pages import sign_in
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from verification.directory import Directory

@@ -1,6 +1,6 @@
 """The REST stand-in itself, over real HTTP: Twilio's contract enforced, and the legs it creates played.
 
-Against the signed-webhook app of tests/ivr/test_twilio_player (served over HTTP), so every
+Against the signed-webhook app of tests/integration/ivr/test_twilio_player (served over HTTP), so every
 document request is checked for Twilio's signature. Twilio's pages behind each behaviour:
   Calls        https://www.twilio.com/docs/voice/api/call-resource
   Queue Member https://www.twilio.com/docs/voice/api/queue-member
@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import pytest
 from werkzeug.serving import make_server
 
-from tests.ivr.test_twilio_player import TOKEN, twiml, webhook_app
+from tests.integration.ivr.test_twilio_player import TOKEN, twiml, webhook_app
 from twilio_simulator.rest import TwilioRestApi
 from twilio_simulator.twilio_player import Party, Switchboard, http_transport
 

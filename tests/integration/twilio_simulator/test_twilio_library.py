@@ -13,8 +13,8 @@ from twilio.base.exceptions import TwilioRestException
 
 from app import create_app
 from tests.conftest import CONTOSO, TWILIO_TOKEN
-from tests.ivr.test_twilio_player import TOKEN
-from tests.twilio_simulator.test_rest import (
+from tests.integration.ivr.test_twilio_player import TOKEN
+from tests.integration.twilio_simulator.test_rest import (
     AGENT_LINE,
     AGENT_PHONE,
     CONFERENCE_PAGES,

@@ -1,2 +1,0 @@
-"""Agents' tests reuse the verification set-up: real SMTP and the Twilio stand-in."""
-from tests.verification.conftest import app, settings, twilio_api  # noqa: F401
