@@ -29,6 +29,7 @@ from admin.page_support import (
 from admin.readable import (
     day_text,
     diff_rows,
+    emergency_text,
     hours_text,
     instant_text,
     notice_state,
@@ -102,7 +103,8 @@ def overview():
     notices = document.get("notices", [])
     return render_template(
         "admin/overview.html", version=version, lines=[line_summary(line, now) for line in table.lines],
-        emergencies={line_id: entry["emergency"] for line_id, entry in document["lines"].items() if entry.get("emergency")},
+        emergencies={line_id: emergency_text(entry["emergency"]) for line_id, entry in document["lines"].items()
+                     if entry.get("emergency")},
         active=[notice for notice in notices if notice_state(notice, now) == "active"],
         scheduled=[notice for notice in notices if notice_state(notice, now) == "scheduled"],
         zones=_zones(table))

@@ -142,6 +142,8 @@ def test_the_emergency_switch_goes_on_after_a_confirmation_and_a_call_hears_its_
     assert_accessible(page)
     page.get_by_role("button", name="Yes, turn the switch on").click()
     assert "ON" in page.locator("#switch-state").inner_text()
+    page.goto(f"{live_server}/admin")
+    assert "Emergency switch on for billing: “Billing is down because of a system failure.” (en)" in page.locator("#row-SE").inner_text()
     client = served_app.test_client()
     said = CallPlayer(transport=flask_transport(client), auth_token=TWILIO_TOKEN, base_url="http://localhost",
                       to="+46201605899", from_="+46701234567", answers=["2", "2", ""]).play().said()
@@ -222,3 +224,72 @@ def test_what_if_shows_a_holiday_closure(page, live_server):
     sign_in(page, live_server)
     row = what_if_row(page, live_server, "+46201605899", "2026-12-25", "10:00", "billing")
     assert "closed (public holiday" in row and "opens Mon 28 Dec 2026 09:00" in row
+
+
+def test_the_history_is_filtered_by_line_and_admin_and_shown_in_the_chosen_zone(page, live_server, served_app):
+    """alice edits GB, bob SE: the filters find each one's version; Stockholm time reads an hour after UTC."""
+    tables = parts_of(served_app).get(TableStore)
+
+    def rename(line_id, name):
+        def change(document):
+            document["lines"][line_id]["name"] = name
+            return document
+        return change
+
+    tables.write(rename("GB", "Britain"), author="alice", action="edit GB", expected=None)
+    tables.write(rename("SE", "Sverige"), author="bob", action="edit SE", expected=None)
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/admin/history")
+    assert "on Tue 24 Nov 2026, 09:00 (UTC)" in page.locator("section", has=page.locator("#version-3")).inner_text()
+    page.get_by_label("Line").select_option("GB")
+    page.get_by_role("button", name="Filter").click()
+    assert page.locator("h2").all_inner_texts() == ["Version 2", "Version 1"]  # version 1 created every line
+    assert "GB: name" in page.locator("tbody").inner_text() and "Britain" in page.locator("tbody").inner_text()
+    page.get_by_label("Line").select_option("")
+    page.get_by_role("combobox", name="Admin").select_option("bob")
+    page.get_by_role("button", name="Filter").click()
+    assert page.locator("h2").all_inner_texts() == ["Version 3 (current)"]
+    page.get_by_label("Show times in").select_option("Europe/Stockholm")
+    page.get_by_role("button", name="Use this zone").click()
+    assert "on Tue 24 Nov 2026, 10:00 (Europe/Stockholm)" in page.locator("main").inner_text()
+    assert page.locator("h2").all_inner_texts() == ["Version 3 (current)"]  # the filter survives the choice
+
+
+def test_a_notice_is_edited_into_the_future_and_then_reads_as_scheduled(page, live_server):
+    """The edit form shows the notice's times; moved to tomorrow, the list says scheduled and the overview no longer lists it as current."""
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/admin/notices/new")
+    page.get_by_label("Id").fill("teams")
+    page.get_by_label("Text in en").fill("Teams calls fail.")
+    page.get_by_label("From", exact=True).fill("2026-11-24")
+    page.get_by_label("To", exact=True).fill("2026-11-25")
+    page.get_by_role("button", name="Save notice").click()
+    page.get_by_role("link", name="Edit teams").click()
+    assert page.get_by_label("From", exact=True).input_value() == "2026-11-24"
+    page.get_by_label("From", exact=True).fill("2026-11-25")
+    page.get_by_label("To", exact=True).fill("2026-11-26")
+    page.get_by_role("button", name="Save notice").click()
+    assert "scheduled" in page.locator("section", has=page.locator("#notice-teams")).inner_text()
+    page.goto(f"{live_server}/admin")
+    assert "teams: Teams calls fail." not in page.locator("main").inner_text()
+    assert "Scheduled notices" in page.locator("main").inner_text()
+
+
+def test_removing_a_closure_asks_first_and_then_reopens_the_day(page, live_server, served_app):
+    """A staff day on Wednesday: the confirmation names it; removed, Wednesday's billing is open on the grid again."""
+    tables = parts_of(served_app).get(TableStore)
+
+    def staff_day(document):
+        document["lines"]["GB"]["closures"] = [{"date": "2026-11-25", "reason": {"en": "Staff day"}, "queues": ["billing"]}]
+        return document
+
+    tables.write(staff_day, author="alice", action="closure", expected=None)
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/admin/lines/GB/closures")
+    page.get_by_role("button", name="Remove the closure Wed 25 Nov 2026, whole day; closes billing; “Staff day” (en)").click()
+    assert "Wed 25 Nov 2026, whole day; closes billing; “Staff day” (en)." in page.locator("main").inner_text()
+    page.get_by_role("button", name="Yes, remove the closure").click()
+    assert "No closures." in page.locator("main").inner_text()
+    page.goto(f"{live_server}/admin/lines/GB")
+    wednesday = page.locator("table.week tr", has=page.get_by_role("rowheader", name="Wed 25 Nov")).inner_text()
+    assert "Staff day" not in wednesday and wednesday.count("09:00–17:00") == 2
