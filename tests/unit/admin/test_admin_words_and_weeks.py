@@ -1,4 +1,4 @@
-"""The admin pages' pure parts in depth: a line's days as the grid shows them, the week editor's
+"""The admin pages' pure parts in depth (no Flask, no Redis): a line's days as the grid shows them, the week editor's
 fields and back, and history diffs in words."""
 from __future__ import annotations
 
