@@ -33,6 +33,7 @@ from agents.console import bp as console_bp
 from agents.manual_check import ManualCheck
 from call_store.call_state import CallStore
 from call_store.callbacks import CallbackBook
+from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
 from countries.store import TableStore
 from countries.validation import validator
@@ -42,6 +43,7 @@ from ivr.answer_flow import AnswerFlow
 from ivr.call_context import CallContext
 from ivr.callback_flow import CallbackFlow
 from ivr.enqueue import QueueEntry
+from ivr.meeting_flow import MeetingFlow
 from ivr.queue_flow import QueueFlow
 from ivr.verification_flow import VerificationFlow
 from ivr.views import bp as ivr_bp
@@ -57,6 +59,7 @@ from runtime.logs import configure as configure_logging
 from runtime.redis_connection import StoreUnavailable, open_redis
 from runtime.settings import SettingError, Settings
 from runtime.settle import settle
+from runtime.twilio_rest import VoiceRest
 from verification.audit import AuditLog
 from verification.codes import CodeBook, CodePolicy
 from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender
@@ -66,6 +69,7 @@ from web.registry import Parts, install, parts_of
 from web.sessions import PageSessions, on_loopback, security_headers
 from workforce.directory import AgentDirectory
 from workforce.lockout import SignInThrottle
+from workforce.presence import AgentPresence
 from workforce.sign_in import AgentSignIn
 
 BLUEPRINTS = (ivr_bp, agent_line_bp, health_bp, numbers_bp, admin_api_bp, countries_api_bp, notices_bp, what_if_bp,
@@ -132,6 +136,18 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     verifier = Verifier(codes, senders, audit, wait=settings.delivery_wait)
     agents = AgentDirectory(client)
     throttle = SignInThrottle(client, clock)
+    presence = AgentPresence(client, clock, settings.wrap_up_seconds)
+    rest = voice_rest(settings)
+    dispatch = Dispatch(client=client, presence=presence, waiting=waiting, agents=agents, calls=calls, rest=rest,
+                        base_url=settings.public_base_url, clock=clock, ring_seconds=settings.ring_timeout)
+
+    def line_name(line_id: str) -> str:
+        line = tables.latest_known().line(line_id)
+        return line.name if line else line_id
+
+    meeting = MeetingFlow(client=client, calls=calls, waiting=waiting, agents=agents, presence=presence,
+                          dispatch=dispatch, rest=rest, catalogues=catalogues, clock=clock, line_name=line_name,
+                          call_ttl=settings.call_ttl)
 
     context = CallContext(tables=tables, catalogues=catalogues, calls=calls, clock=clock)
     queue_entry = QueueEntry(context=context, tables=tables, calls=calls, waiting=waiting,
@@ -141,19 +157,16 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     callback_flow = CallbackFlow(context=context, book=callbacks, calls=calls)
     queue_flow = QueueFlow(context=context, calls=calls, waiting=waiting, queue_entry=queue_entry,
                            verification=verification, callbacks=callback_flow,
-                           hold_music_url=settings.hold_music_url, callback_after=settings.callback_after)
-
-    def line_name(line_id: str) -> str:
-        line = tables.latest_known().line(line_id)
-        return line.name if line else line_id
+                           hold_music_url=settings.hold_music_url, callback_after=settings.callback_after,
+                           presence=presence, meeting=meeting, dispatch=dispatch)
 
     parts = Parts()
     for part in (
         settings, tables, catalogues, directory, verifier, audit, outbox, calls, waiting, callbacks, agents,
-        queue_entry, verification, callback_flow, queue_flow,
+        queue_entry, verification, callback_flow, queue_flow, presence, dispatch, meeting,
         AnswerFlow(context=context, tables=tables, calls=calls, queue_flow=queue_flow),
         AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues, clock=clock,
-                  line_name=line_name, redis_client=client),
+                  line_name=line_name, redis_client=client, presence=presence, dispatch=dispatch),
         TwilioWebhooks(validator=RequestValidator(settings.twilio_auth_token or development_token(settings.dev_token_file)),
                        public_base_url=settings.public_base_url, redis_client=client),
         AdminTokens(client, settings.admin_token or development_token(settings.dev_admin_token_file)),
@@ -170,6 +183,14 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     parts.add(clock, as_type=Clock)
     parts.add(client, as_type=redis.Redis)
     return parts
+
+
+def voice_rest(settings: Settings) -> VoiceRest | None:
+    """Twilio's Voice REST API for push routing, when the account is configured."""
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return None
+    return VoiceRest(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url,
+                     timeout=settings.twilio_rest_timeout)
 
 
 def required_code_secret(settings: Settings) -> str:

@@ -1,4 +1,5 @@
-"""The agents' JSON API: the manual PIN step (`agents.manual_check`).
+"""The agents' JSON API: their own state (available, offline; the router sets the rest), the
+in-call controls, and the manual PIN step (`agents.manual_check`).
 
 Agents authenticate with HTTP Basic (agent id and console password); wrong
 tries are throttled per source and agent (workforce/lockout.py), so a stranger
@@ -9,9 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from agents.manual_check import ManualCheck
+from call_store.offers import Dispatch
 from runtime.redis_connection import StoreUnavailable
 from verification.service import Sent
 from web.registry import lookup
+from workforce.presence import SETTABLE_BY_AGENT, AgentPresence, AgentState
 from workforce.sign_in import AgentSignIn
 
 bp = Blueprint("agent_api", __name__, url_prefix="/agent/api")
@@ -79,6 +82,41 @@ def check_code():
         return jsonify(errors={"code": "must be the digits the caller read out"}), 400
     outcome = lookup(ManualCheck).check(account, code, agent_id=g.agent.agent_id, call_sid=_text(body.get("call_sid")))
     return jsonify(result=outcome.value)
+
+
+@bp.get("/state")
+def get_state():
+    """The agent's own state: available, offered, busy, wrap-up, offline or offline-missed, and since when."""
+    return jsonify(lookup(AgentPresence).get(g.agent.agent_id).public())
+
+
+@bp.put("/state")
+def put_state():
+    """{"state": "available" | "offline", "ring": "phone" | "browser"}: where offers ring (phone: the first
+    registered phone; browser: the console's softphone, client:<agent id>). 409 while offered or busy."""
+    body = _body()
+    wanted = next((state for state in SETTABLE_BY_AGENT if state.value == body.get("state")), None)
+    errors = {}
+    if wanted is None:
+        errors["state"] = "must be available or offline"
+    ring = ""
+    if body.get("ring", "phone") == "browser":
+        ring = f"client:{g.agent.agent_id}"
+    elif body.get("ring", "phone") == "phone":
+        ring = g.agent.phones[0] if g.agent.phones else ""
+        if not ring and wanted is AgentState.AVAILABLE:
+            errors["ring"] = "no registered phone: ask an admin to add one, or use browser"
+    else:
+        errors["ring"] = "must be phone or browser"
+    if errors:
+        return jsonify(errors=errors), 400
+    result = lookup(AgentPresence).set_by_agent(g.agent.agent_id, wanted, ring)
+    if result is not wanted:
+        return jsonify(error=f"you are {result.value}: the router changes that when the call ends",
+                       state=result.value), 409
+    if wanted is AgentState.AVAILABLE:
+        lookup(Dispatch).kick()
+    return jsonify(lookup(AgentPresence).get(g.agent.agent_id).public())
 
 
 def _body() -> dict:

@@ -106,6 +106,9 @@ class CallState:
     sends: int = 0  # codes asked for on this call; the questions that may send carry it in their URL
     table_version: int = 0  # the country table version the call began with
     agent: str = ""  # the agent who took the call
+    queue_sid: str = ""  # Twilio's QueueSid of the queue the caller waits in (from the hold's request)
+    transferred_by: str = ""  # the agent who last transferred the call, and why, for the next briefing
+    transfer_reason: str = ""
     callback: CallbackWish = CallbackWish.NONE
     queue_result: str = ""
     started_at: datetime | None = None
@@ -194,6 +197,10 @@ class CallStore:
 
     def get(self, sid: str) -> CallState | None:
         return read_together(self._redis, self.reading(sid))[0]
+
+    def get_with(self, sid: str, *reads) -> list:
+        """The call and other stores' reads (`Read`s) in one round trip: [state, *their results]."""
+        return read_together(self._redis, self.reading(sid), *reads)
 
     def reading(self, sid: str):
         """`get(sid)` as a `Read`, to ride with other reads in one round trip."""

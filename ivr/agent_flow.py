@@ -1,6 +1,8 @@
-"""The agent line: an agent calls in, proves who they are, and is connected to
-the caller the router picks for them (severity A first, then the longest wait,
-among the queues their skills cover), hearing first who is coming.
+"""The agent line: an agent calls in and proves who they are. With push routing (Twilio's
+REST API configured) that makes them available: the call ends and the router rings them
+back on that phone with the caller it picks (call_store/offers.py, ivr/meeting_flow.py).
+Without it (a developer's machine), the line connects them itself to the caller the router
+picks (severity A first, then the longest wait, among the queues their skills cover).
 
 An agent calling from a registered phone keys only their PIN; from any other
 number, their agent number and PIN. PIN tries are throttled like the agent
@@ -15,6 +17,7 @@ from datetime import datetime
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from call_store.call_state import CallStatus, CallStore, Verified
+from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
 from ivr.twiml import ask, hang_up, say
 from prompts.catalogue import Catalogues, Prompts
@@ -27,6 +30,7 @@ from runtime.unit_of_work import read_together, staged
 from workforce.directory import AgentDirectory
 from workforce.lockout import SignInThrottle
 from workforce.model import Agent, pin_matches
+from workforce.presence import AgentPresence
 
 MAX_PIN_ATTEMPTS = 3
 SESSION = "agent-call:"
@@ -38,7 +42,8 @@ WITHHELD = "withheld"  # the source of every PIN try from a withheld number
 
 class AgentFlow:
     def __init__(self, *, agents: AgentDirectory, throttle: SignInThrottle, waiting: WaitingRoom, calls: CallStore,
-                 catalogues: Catalogues, clock: Callable[[], datetime], line_name: Callable[[str], str], redis_client):
+                 catalogues: Catalogues, clock: Callable[[], datetime], line_name: Callable[[str], str], redis_client,
+                 presence: AgentPresence, dispatch: Dispatch):
         self._agents = agents
         self._throttle = throttle
         self._waiting = waiting
@@ -47,6 +52,8 @@ class AgentFlow:
         self._clock = clock
         self._line_name = line_name
         self._redis = redis_client
+        self._presence = presence
+        self._dispatch = dispatch
 
     def answer(self, caller: PhoneNumber | None, attempt: int = 1) -> VoiceResponse:
         """A registered phone is asked for the PIN alone; any other for the agent number first.
@@ -82,12 +89,24 @@ class AgentFlow:
             return self._goodbye(prompts, "agent_locked")
         if pin_matches(agent if known else None, keyed):
             self._throttle.succeeded(agent_id, source)
+            if self._dispatch.enabled:
+                return self._available(agent, caller)
             with staged(self._redis) as pipe:
                 pipe.set(SESSION + sid, agent_id, ex=SESSION_TTL)
             return self._connect(agent, waiting, announce=True)
         if attempt >= MAX_PIN_ATTEMPTS:
             return self._goodbye(prompts, "agent_locked")
         return self._pin_question(prompts, agent_id, attempt + 1, prompts.text("agent_pin_wrong"))
+
+    def _available(self, agent: Agent, caller: PhoneNumber | None) -> VoiceResponse:
+        """Signed in with push routing: available now, rung back on the phone they called from if it is
+        registered on their record (else their first registered one, else the calling number)."""
+        calling = caller.e164 if caller else ""
+        ring = calling if calling in agent.phones else (agent.phones[0] if agent.phones else calling)
+        self._presence.staging_available(agent.agent_id, ring)
+        self._dispatch.kick()
+        prompts = self._prompts(agent)
+        return hang_up(prompts, prompts.text("agent_available"))
 
     def next_caller(self, sid: str, agent_id: str, announce: bool = False) -> VoiceResponse:
         signed_in, agent, waiting = read_together(

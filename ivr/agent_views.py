@@ -11,6 +11,7 @@ from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.agent_flow import AgentFlow
+from ivr.meeting_flow import MeetingFlow
 from ivr.webhooks import (
     call_params,
     check_signature,
@@ -76,6 +77,32 @@ def agent_whisper():
 @webhook
 def agent_done():
     return lookup(AgentFlow).done(call_params().sid, _agent())
+
+
+def _caller() -> str:
+    return url_text("call", 64)
+
+
+@bp.post("/briefing")
+@webhook
+def briefing():
+    """The agent's leg, placed by push routing, answered: the briefing, then the conference."""
+    return lookup(MeetingFlow).briefing(_caller(), _agent())
+
+
+@bp.post("/offer-status")
+@webhook
+def offer_status():
+    """The agent's leg's status callback (answered, completed, no-answer, busy, failed, canceled)."""
+    return lookup(MeetingFlow).offer_status(_caller(), _agent(), request.form.get("CallStatus", "")[:32])
+
+
+@bp.post("/conference")
+@webhook
+def conference():
+    """The call's conference events (join, leave, end), requested by the agent's <Conference statusCallback>."""
+    return lookup(MeetingFlow).conference(_caller(), _agent(), request.form.get("StatusCallbackEvent", "")[:32],
+                                          request.form.get("ParticipantLabel", "")[:32])
 
 
 @bp.errorhandler(Exception)

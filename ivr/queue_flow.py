@@ -19,10 +19,12 @@ from call_store.call_state import (
     CallStatus,
     CallStore,
 )
+from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
 from ivr.call_context import CallContext, CallParams
 from ivr.callback_flow import CallbackFlow
 from ivr.enqueue import QueueEntry
+from ivr.meeting_flow import MeetingFlow
 from ivr.questions import severity_question
 from ivr.twiml import Sentences, ask, hang_up, say_all
 from ivr.verification_flow import VerificationFlow, is_presales_choice
@@ -36,6 +38,7 @@ from routing.queues import QueueName, minutes_to_say
 from routing.serving import estimate_wait
 from runtime.metrics import CLOSED
 from runtime.redis_connection import StoreUnavailable
+from workforce.presence import AgentPresence
 
 SERVED_RESULTS = frozenset({"bridged", "bridging-in-process"})
 QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
@@ -43,7 +46,8 @@ QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
 class QueueFlow:
     def __init__(self, *, context: CallContext, calls: CallStore, waiting: WaitingRoom, queue_entry: QueueEntry,
-                 verification: VerificationFlow, callbacks: CallbackFlow, hold_music_url: str, callback_after: int):
+                 verification: VerificationFlow, callbacks: CallbackFlow, hold_music_url: str, callback_after: int,
+                 presence: AgentPresence, meeting: MeetingFlow, dispatch: Dispatch):
         self._context = context
         self._calls = calls
         self._waiting = waiting
@@ -52,6 +56,9 @@ class QueueFlow:
         self._callbacks = callbacks
         self._hold_music_url = hold_music_url
         self._callback_after = callback_after
+        self._presence = presence
+        self._meeting = meeting
+        self._dispatch = dispatch
 
     def route(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
         """The caller has chosen: open queues admit them (presales at once, others after verification)."""
@@ -99,6 +106,7 @@ class QueueFlow:
         each cycle from this queue's recent pace (one Redis round trip; without
         Redis, Twilio's figures stand in).
         """
+        self._dispatch.kick()  # a caller waits: any agent free for them? (off this webhook's thread)
         prompts = self._context.prompts_for(locale)
         response = VoiceResponse()
         offer = waited >= self._callback_after
@@ -157,12 +165,13 @@ class QueueFlow:
         if final is None:
             return VoiceResponse()
         try:
-            state = self._calls.get(sid)
+            state, offer = self._calls.get_with(sid, self._presence.reading_offer(sid))
         except StoreUnavailable:
             return VoiceResponse()
         self._calls.close(sid, final, self._context.clock())
         if state is not None:
             self._waiting.left(sid, state.queue_name, served=False)
+        self._meeting.caller_gone(sid, offer)
         return VoiceResponse()
 
     # -- a closed queue ---------------------------------------------------------

@@ -16,6 +16,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.answer_flow import AnswerFlow
 from ivr.callback_flow import CallbackFlow
 from ivr.enqueue import QueueEntry
+from ivr.meeting_flow import MeetingFlow
 from ivr.queue_flow import QueueFlow
 from ivr.verification_flow import VerificationFlow
 from ivr.webhooks import (
@@ -120,6 +121,13 @@ def hold():
         request.form.get("CallSid", "")[:64], QueueName.parse(url_text("queue")), url_text("lang", 16),
         form_number("QueuePosition"), form_number("AvgQueueTime"), form_number("QueueTime"),
     )
+
+
+@bp.post("/meet")
+@webhook
+def meet():
+    """The caller's leg, taken out of the queue (Queue Member update) once the agent is in the room."""
+    return lookup(MeetingFlow).meet(call_params().sid)
 
 
 @bp.post("/callback-leave")

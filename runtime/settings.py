@@ -26,6 +26,9 @@ DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 DEFAULT_DELIVERY_TIMEOUT_SECONDS = 5.0
 DEFAULT_DELIVERY_WAIT_SECONDS = 0.8  # a webhook waits no longer on a send
 DEFAULT_CALLBACK_AFTER_SECONDS = 5 * 60
+DEFAULT_RING_TIMEOUT_SECONDS = 20  # how long an offered agent's phone rings
+DEFAULT_WRAP_UP_SECONDS = 30  # after each call, before the agent is offered the next
+DEFAULT_TWILIO_REST_TIMEOUT_SECONDS = 5.0
 # Twilio's own hold music, served from its public bucket.
 DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3"
 
@@ -64,6 +67,9 @@ class Settings:
     twilio_api_url: str = DEFAULT_TWILIO_API_URL
     twilio_workflow_sid: str | None = None
     callback_after: int = DEFAULT_CALLBACK_AFTER_SECONDS
+    ring_timeout: int = DEFAULT_RING_TIMEOUT_SECONDS
+    wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS
+    twilio_rest_timeout: float = DEFAULT_TWILIO_REST_TIMEOUT_SECONDS
     delivery_timeout: float = DEFAULT_DELIVERY_TIMEOUT_SECONDS
     delivery_wait: float = DEFAULT_DELIVERY_WAIT_SECONDS
     code_secret: str | None = None
@@ -123,6 +129,9 @@ class Settings:
             twilio_api_url=get("TWILIO_API_URL", DEFAULT_TWILIO_API_URL),
             twilio_workflow_sid=get("TWILIO_WORKFLOW_SID", None),
             callback_after=int(get("CALLBACK_AFTER", DEFAULT_CALLBACK_AFTER_SECONDS)),
+            ring_timeout=int(get("RING_TIMEOUT", DEFAULT_RING_TIMEOUT_SECONDS)),
+            wrap_up_seconds=int(get("WRAP_UP_SECONDS", DEFAULT_WRAP_UP_SECONDS)),
+            twilio_rest_timeout=float(get("TWILIO_REST_TIMEOUT", DEFAULT_TWILIO_REST_TIMEOUT_SECONDS)),
             delivery_timeout=float(get("DELIVERY_TIMEOUT", DEFAULT_DELIVERY_TIMEOUT_SECONDS)),
             delivery_wait=float(get("DELIVERY_WAIT", DEFAULT_DELIVERY_WAIT_SECONDS)),
             code_secret=get("CODE_SECRET", None),

@@ -27,6 +27,7 @@ class _Unit:
     def __init__(self, client: redis.Redis):
         self.client = client
         self.pipe: Pipeline | None = None
+        self.after: list[Callable[[], None]] = []
 
     def pipeline(self) -> Pipeline:
         if self.pipe is None:
@@ -51,6 +52,8 @@ def unit_of_work(client: redis.Redis) -> Iterator[None]:
     try:
         yield
         unit.send()
+        for action in unit.after:
+            action()
     finally:
         _open.reset(token)
         if unit.pipe is not None:
@@ -68,6 +71,16 @@ def staged(client: redis.Redis) -> Iterator[Pipeline]:
     yield pipe
     with redis_errors():
         pipe.execute()
+
+
+def after_writes(action: Callable[[], None]) -> None:
+    """Run `action` once the open unit's writes have landed (at once outside a unit; never if they fail):
+    for work another thread does on what this webhook wrote."""
+    unit = _open.get()
+    if unit is None:
+        action()
+    else:
+        unit.after.append(action)
 
 
 def flush() -> None:

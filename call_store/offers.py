@@ -1,0 +1,161 @@
+"""Push routing: offer waiting callers to available agents by ringing the agent's leg.
+
+Kicked when a caller is queued or held (each pass of the hold), when an agent
+becomes available, and when an offer ends; it runs in a thread of its own, so
+no caller's webhook waits on it (nor counts its Redis round trips). One pass
+reads who waits, who is ready and the live offers (one round trip), the
+ready agents' skills (one more), lets `routing.offers` choose, and makes each
+offer with the atomic script of `workforce.presence`: of two processes passing
+at once, one claims each caller and each agent. The claimed agent's leg is
+placed with Calls create (`url`: the briefing; `Timeout`: the ring time); if
+Twilio cannot be reached the claim is given back (the agent keeps their place,
+the caller never left the queue and keeps hearing the hold).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlencode
+
+import redis
+
+from call_store.call_state import CallStore
+from call_store.waiting import WaitingRoom
+from routing.offers import Idle, Skills, pairings
+from runtime.redis_connection import StoreUnavailable
+from runtime.twilio_rest import RestFailed, VoiceRest
+from runtime.unit_of_work import after_writes, read_together
+from workforce.directory import AgentDirectory
+from workforce.presence import AgentPresence
+
+log = logging.getLogger(__name__)
+DEFAULT_RING_SECONDS = 20
+MAX_PASSES = 50  # a pass that keeps finding work stops here and waits for the next kick
+
+
+class Dispatch:
+    def __init__(self, *, client: redis.Redis, presence: AgentPresence, waiting: WaitingRoom, agents: AgentDirectory,
+                 calls: CallStore, rest: VoiceRest | None, base_url: str | None, clock: Callable[[], datetime],
+                 ring_seconds: int = DEFAULT_RING_SECONDS):
+        self._redis = client
+        self._presence = presence
+        self._waiting = waiting
+        self._agents = agents
+        self._calls = calls
+        self._rest = rest
+        self._base = (base_url or "").rstrip("/")
+        self._clock = clock
+        self.ring_seconds = ring_seconds
+        self._lock = threading.Lock()
+        self._again = False
+        self._running: threading.Thread | None = None
+        self._jobs: list[Callable[[], None]] = []
+        self._idle = threading.Event()
+        self._idle.set()
+
+    @property
+    def enabled(self) -> bool:
+        """Push routing needs Twilio's REST API and an address Twilio can call back."""
+        return self._rest is not None and bool(self._base)
+
+    def url(self, path: str, **query: str) -> str:
+        return f"{self._base}/ivr/{path}?{urlencode(query)}"
+
+    # -- the thread ---------------------------------------------------------------
+
+    def kick(self, job: Callable[[], None] | None = None) -> None:
+        """Look for offers to make (and run `job`, a REST call that must not hold up a webhook) soon,
+        in this process's dispatch thread; started on demand, so a forked worker starts its own."""
+        if self.enabled:
+            after_writes(lambda: self._kick(job))
+
+    def _kick(self, job: Callable[[], None] | None) -> None:
+        with self._lock:
+            if job is not None:
+                self._jobs.append(job)
+            self._again = True
+            if self._running is not None and self._running.is_alive():
+                return
+            self._idle.clear()
+            thread = threading.Thread(target=self._run, name="dispatch", daemon=True)
+            self._running = thread
+            thread.start()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Until this process's dispatching has nothing left to do (for tests and the bench)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        passes = 0
+        while True:
+            with self._lock:
+                jobs, self._jobs = self._jobs, []
+                again, self._again = self._again, False
+                if not jobs and (not again or passes >= MAX_PASSES):
+                    self._running = None
+                    self._idle.set()
+                    return
+            for job in jobs:
+                try:
+                    job()
+                except RestFailed as exc:
+                    log.warning("REST request failed: %s", exc)
+                except Exception:
+                    log.exception("dispatch job failed")
+            if again:
+                passes += 1
+                try:
+                    if self.dispatch_once():
+                        with self._lock:
+                            self._again = True
+                except StoreUnavailable as exc:
+                    log.warning("dispatch: Redis unavailable: %s", exc)
+                except Exception:
+                    log.exception("dispatch pass failed")
+
+    # -- one pass -------------------------------------------------------------------
+
+    def dispatch_once(self) -> int:
+        """Make the offers the choice gives now; how many were made."""
+        waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
+                                               self._presence.reading_ready(), self._presence.reading_offers())
+        if not waiting or not ready:
+            return 0
+        records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
+        idle = [Idle(entry.agent_id, entry.since, Skills(frozenset(agent.queues), frozenset(agent.languages)))
+                for entry, agent in zip(ready, records) if agent is not None]
+        made = 0
+        for pairing in pairings(waiting, idle, frozenset(offers)):
+            claimed = self._presence.offer(pairing.caller.sid, list(pairing.agents), self.ring_seconds)
+            if claimed is None:
+                continue
+            agent_id, ring = claimed
+            if self._ring(pairing.caller.sid, agent_id, ring):
+                made += 1
+        return made
+
+    def _ring(self, caller_sid: str, agent_id: str, ring: str) -> bool:
+        """Place the agent's leg; on any failure give the claim back, the agent keeping their place."""
+        state = self._calls.get(caller_sid)
+        if state is None or not ring:
+            self._presence.end(agent_id, caller_sid, "back")
+            return False
+        query = {"call": caller_sid, "agent": agent_id}
+        try:
+            leg = self._rest.place_call(to=ring, from_=state.dialed or ring, url=self.url("briefing", **query),
+                                        status_callback=self.url("offer-status", **query), timeout=self.ring_seconds)
+        except RestFailed as exc:
+            log.warning("offer of %s to agent %s failed, given back: %s", caller_sid, agent_id, exc)
+            self._presence.end(agent_id, caller_sid, "back")
+            return False
+        self._presence.advance(agent_id, caller_sid, "ringing", self.ring_seconds + 15, leg=leg)
+        log.info("offered %s to agent %s (leg %s)", caller_sid, agent_id, leg)
+        return True
+
+    # -- REST work for webhooks, off their thread --------------------------------------
+
+    def hang_up_later(self, call_sid: str) -> None:
+        if call_sid and self._rest is not None:
+            self.kick(lambda: self._rest.hang_up(call_sid))

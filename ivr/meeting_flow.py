@@ -1,0 +1,200 @@
+"""The meeting: an offered agent answers, hears the briefing, and meets the caller in a conference.
+
+The legs (README, "Agents taking calls"):
+- The router places the agent's leg with Calls create; its `Url` is `briefing`, played to
+  whoever answers it (the agent), never to the caller: who is calling and how far to trust
+  them, in the agent's language. Then `<Dial><Conference>` into the room named for the call.
+- When the agent has joined (the conference's participant-join event), the caller is taken
+  out of their queue with a Queue Member update (`Url`: `meet`); their own leg hears only
+  "connecting you to an agent" in their language and joins the same room.
+- The agent's leg reports its progress to `offer-status`: no answer puts the agent offline
+  (missed) and the caller, still in their queue in their place, goes to the next agent; an
+  agent who hangs up during the briefing leaves the caller at the front of their queue.
+- The conference's end sends the agent into wrap-up.
+
+Twilio's pages: Calls https://www.twilio.com/docs/voice/api/call-resource, Queue Member
+https://www.twilio.com/docs/voice/api/queue-member, <Conference>
+https://www.twilio.com/docs/voice/twiml/conference.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import redis
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from call_store.call_state import CallState, CallStatus, CallStore, Verified
+from call_store.offers import Dispatch
+from call_store.waiting import WaitingRoom
+from ivr.twiml import say
+from prompts.catalogue import Catalogues, Prompts
+from routing.model import Queue
+from routing.response_times import first_response
+from runtime.metrics import QUEUE_WAIT_SECONDS
+from runtime.twilio_rest import RestFailed, VoiceRest
+from runtime.unit_of_work import read_together
+from workforce.directory import AgentDirectory
+from workforce.model import Agent
+from workforce.presence import AgentPresence, Offer
+
+log = logging.getLogger(__name__)
+BRIEFING_HOLD_SECONDS = 10 * 60  # how long an answered offer holds the caller before it lapses
+ROOM_PREFIX = "call-"
+NOT_ANSWERED = frozenset({"no-answer", "busy", "failed"})
+FINAL = frozenset({"completed", "canceled", "no-answer", "busy", "failed"})
+
+
+def room(caller_sid: str) -> str:
+    """The conference named for the call."""
+    return ROOM_PREFIX + caller_sid
+
+
+class MeetingFlow:
+    def __init__(self, *, client: redis.Redis, calls: CallStore, waiting: WaitingRoom, agents: AgentDirectory,
+                 presence: AgentPresence, dispatch: Dispatch, rest: VoiceRest | None, catalogues: Catalogues,
+                 clock: Callable[[], datetime], line_name: Callable[[str], str], call_ttl: int):
+        self._redis = client
+        self._calls = calls
+        self._waiting = waiting
+        self._agents = agents
+        self._presence = presence
+        self._dispatch = dispatch
+        self._rest = rest
+        self._catalogues = catalogues
+        self._clock = clock
+        self._line_name = line_name
+        self._call_ttl = call_ttl
+
+    # -- the agent's leg ------------------------------------------------------------
+
+    def briefing(self, caller_sid: str, agent_id: str) -> VoiceResponse:
+        """The agent answered: the briefing, then the conference. A caller who has gone is said so."""
+        state, agent, offer = read_together(self._redis, self._calls.reading(caller_sid), self._agents.reading(agent_id),
+                                            self._presence.reading_offer(caller_sid))
+        prompts = self._agent_prompts(agent)
+        response = VoiceResponse()
+        if state is None or agent is None or offer is None or offer.agent_id != agent_id \
+                or state.status is not CallStatus.QUEUED or state.queue_name is None:
+            say(response, prompts, prompts.text("briefing_caller_gone"))
+            response.hangup()
+            return response
+        self._presence.staging_advance(agent_id, caller_sid, "briefing", BRIEFING_HOLD_SECONDS)
+        self._calls.update(caller_sid, agent=agent_id)
+        for sentence in self.briefing_sentences(state, prompts):
+            say(response, prompts, sentence)
+        dial = Dial()
+        dial.conference(room(caller_sid), participant_label="agent", start_conference_on_enter=True,
+                        end_conference_on_exit=True, beep=False, status_callback=self._dispatch.url(
+                            "conference", call=caller_sid, agent=agent_id),
+                        status_callback_method="POST", status_callback_event="join leave end")
+        response.append(dial)
+        return response
+
+    def briefing_sentences(self, state: CallState, prompts: Prompts) -> list[str]:
+        """Queue, line, language; severity; organisation and how verified (or plainly not); plan and the
+        first response promised; transferred by whom and why; how long since they first joined the queue."""
+        queue = state.queue_name
+        language = prompts.raw("language_names").get(queue.language, queue.language)
+        sentences = [prompts.text("whisper_caller", queue=prompts.raw(f"queue_names.{queue.kind.value}"),
+                                  line=self._line_name(state.line), language=language)]
+        if queue.severity:
+            sentences.append(prompts.text("whisper_severity", severity=queue.severity.value))
+        if state.verified is Verified.YES:
+            method = prompts.raw("verified_methods").get(state.verified_by.split(" ")[0], state.verified_by)
+            sentences.append(prompts.text("whisper_verified", name=state.org_name or state.org, method=method))
+        elif queue.kind is not Queue.PRESALES:
+            sentences.append(prompts.text("whisper_unverified"))
+        if queue.kind is not Queue.PRESALES:
+            plan = prompts.raw("plan_names").get(state.plan or "standard", state.plan)
+            promise = prompts.raw(f"response_times.{first_response(queue.severity, state.plan, state.line)}")
+            sentences.append(prompts.text("briefing_promise", plan=plan, response=promise))
+        if state.transferred_by:
+            sentences.append(prompts.text("briefing_transferred", agent=state.transferred_by,
+                                          reason=state.transfer_reason or "-"))
+        waited = int((self._clock() - state.enqueued_at).total_seconds()) if state.enqueued_at else 0
+        minutes = max(waited, 0) // 60
+        sentences.append(prompts.text("whisper_waited", minutes=minutes) if minutes else prompts.text("whisper_waited_short"))
+        return sentences
+
+    def offer_status(self, caller_sid: str, agent_id: str, call_status: str) -> VoiceResponse:
+        """The agent's leg's progress. Final: not answered -> offline-missed; hung up during the briefing
+        -> offline-missed too (the caller never left the queue: still at its front); after the call -> wrap-up."""
+        if call_status not in FINAL:
+            return VoiceResponse()
+        [offer] = read_together(self._redis, self._presence.reading_offer(caller_sid))
+        mine = offer is not None and offer.agent_id == agent_id
+        if call_status in NOT_ANSWERED or (mine and offer.phase in ("ringing", "briefing")):
+            outcome = "missed" if mine else "free"
+        else:
+            outcome = "wrap-up"
+        self._presence.staging_end(agent_id, caller_sid, outcome)
+        self._dispatch.kick()
+        return VoiceResponse()
+
+    def conference(self, caller_sid: str, agent_id: str, event: str, label: str) -> VoiceResponse:
+        """Conference events. The agent joined: take the caller out of their queue into the room. The end:
+        the agent goes into wrap-up."""
+        if event == "participant-join" and label == "agent":
+            self._bring_caller(caller_sid, agent_id)
+        elif event == "conference-end":
+            self._presence.staging_end(agent_id, caller_sid, "wrap-up")
+            self._dispatch.kick()
+        return VoiceResponse()
+
+    def _bring_caller(self, caller_sid: str, agent_id: str) -> None:
+        state, offer = read_together(self._redis, self._calls.reading(caller_sid), self._presence.reading_offer(caller_sid))
+        if state is None or offer is None or offer.agent_id != agent_id or state.queue_name is None:
+            self._end_agent_leg(offer, agent_id, caller_sid, "free")
+            return
+        url = self._dispatch.url("meet", call=caller_sid)
+        try:
+            queue_sid = self._rest.queue_sid(str(state.queue_name))
+            if queue_sid is None:
+                raise RestFailed(f"no Twilio queue named {state.queue_name}")
+            self._rest.dequeue_to(queue_sid, caller_sid, url)
+        except RestFailed as exc:
+            log.warning("could not bring %s to agent %s: %s; the caller stays queued", caller_sid, agent_id, exc)
+            self._end_agent_leg(offer, agent_id, caller_sid, "back")
+
+    def _end_agent_leg(self, offer: Offer | None, agent_id: str, caller_sid: str, outcome: str) -> None:
+        """The meeting cannot happen: the agent's leg is hung up (off this thread) and the agent freed."""
+        self._presence.staging_end(agent_id, caller_sid, outcome)
+        if offer is not None and offer.agent_id == agent_id:
+            self._dispatch.hang_up_later(offer.leg)
+
+    # -- the caller's leg -----------------------------------------------------------------
+
+    def meet(self, caller_sid: str) -> VoiceResponse:
+        """Out of the queue: "connecting you to an agent" in the caller's language, then the room."""
+        state = self._calls.get(caller_sid)
+        prompts = self._catalogues(state.language if state and state.language else "en")
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("connecting_agent"))
+        if state is not None:
+            self._calls.update(caller_sid, status=CallStatus.CONNECTED)
+            self._waiting.left(caller_sid, state.queue_name, served=True)
+            if state.agent:
+                self._presence.staging_advance(state.agent, caller_sid, "joined", self._call_ttl)
+            if state.enqueued_at and state.queue_name:
+                QUEUE_WAIT_SECONDS.labels(state.queue_name.kind.value).observe(
+                    max((self._clock() - state.enqueued_at).total_seconds(), 0))
+        dial = Dial()
+        dial.conference(room(caller_sid), participant_label="caller", start_conference_on_enter=True,
+                        end_conference_on_exit=True, beep=False)
+        response.append(dial)
+        return response
+
+    # -- the caller's end --------------------------------------------------------------------
+
+    def caller_gone(self, caller_sid: str, offer: Offer | None) -> None:
+        """The caller hung up: an agent still ringing or hearing the briefing is freed, their leg ended."""
+        if offer is None or offer.phase not in ("ringing", "briefing"):
+            return
+        self._presence.staging_end(offer.agent_id, caller_sid, "free")
+        self._dispatch.hang_up_later(offer.leg)
+
+    def _agent_prompts(self, agent: Agent | None) -> Prompts:
+        language = next((lang for lang in (agent.languages if agent else ()) if self._catalogues.has(lang)), "en")
+        return self._catalogues(language)
