@@ -121,6 +121,11 @@ class Dispatch:
         """Make the offers the choice gives now; how many were made."""
         waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
                                                self._presence.reading_ready(), self._presence.reading_offers())
+        expired = self._presence.expired(offers)
+        if expired and self._presence.expire(expired):
+            log.warning("offers of %d caller(s) ran out without an answer from Twilio; made again", len(expired))
+            waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
+                                                   self._presence.reading_ready(), self._presence.reading_offers())
         if not waiting or not ready:
             return 0
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
@@ -143,8 +148,9 @@ class Dispatch:
             self._presence.end(agent_id, caller_sid, "back")
             return False
         query = {"call": caller_sid, "agent": agent_id}
+        press = {} if ring.startswith("client:") else {"press": "1"}  # a phone agent takes the call with a key
         try:
-            leg = self._rest.place_call(to=ring, from_=state.dialed or ring, url=self.url("briefing", **query),
+            leg = self._rest.place_call(to=ring, from_=state.dialed or ring, url=self.url("briefing", **query, **press),
                                         status_callback=self.url("offer-status", **query), timeout=self.ring_seconds)
         except RestFailed as exc:
             log.warning("offer of %s to agent %s failed, given back: %s", caller_sid, agent_id, exc)

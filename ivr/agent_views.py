@@ -87,7 +87,14 @@ def _caller() -> str:
 @webhook
 def briefing():
     """The agent's leg, placed by push routing, answered: the briefing, then the conference."""
-    return lookup(MeetingFlow).briefing(_caller(), _agent())
+    return lookup(MeetingFlow).briefing(_caller(), _agent(), press=request.args.get("press") == "1")
+
+
+@bp.post("/accept")
+@webhook
+def accept():
+    """The agent's key after the briefing (1: take the call)."""
+    return lookup(MeetingFlow).accept(_caller(), _agent(), call_params().digits)
 
 
 @bp.post("/offer-status")

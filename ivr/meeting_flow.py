@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlencode
 
 import redis
 from twilio.twiml.voice_response import Dial, VoiceResponse
@@ -28,7 +29,7 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 from call_store.call_state import CallState, CallStatus, CallStore, Verified
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
-from ivr.twiml import say
+from ivr.twiml import ask, hang_up, say
 from prompts.catalogue import Catalogues, Prompts
 from routing.model import Queue
 from routing.response_times import first_response
@@ -69,8 +70,10 @@ class MeetingFlow:
 
     # -- the agent's leg ------------------------------------------------------------
 
-    def briefing(self, caller_sid: str, agent_id: str) -> VoiceResponse:
-        """The agent answered: the briefing, then the conference. A caller who has gone is said so."""
+    def briefing(self, caller_sid: str, agent_id: str, press: bool = True) -> VoiceResponse:
+        """The agent answered: the briefing, then the conference. On a phone the agent takes the call by
+        pressing 1 (so a voicemail that picks up never swallows a caller); the browser's answer is the
+        agent's own click. A caller who has gone is said so."""
         state, agent, offer = read_together(self._redis, self._calls.reading(caller_sid), self._agents.reading(agent_id),
                                             self._presence.reading_offer(caller_sid))
         prompts = self._agent_prompts(agent)
@@ -82,8 +85,29 @@ class MeetingFlow:
             return response
         self._presence.staging_advance(agent_id, caller_sid, "briefing", BRIEFING_HOLD_SECONDS)
         self._calls.update(caller_sid, agent=agent_id)
-        for sentence in self.briefing_sentences(state, prompts):
+        sentences = self.briefing_sentences(state, prompts)
+        if press:
+            response = ask(f"accept?{urlencode({'call': caller_sid, 'agent': agent_id})}", prompts,
+                           [*sentences, prompts.text("briefing_accept")])
+            response.hangup()  # no key: not taken (offer-status puts the agent offline-missed)
+            return response
+        for sentence in sentences:
             say(response, prompts, sentence)
+        return self._into_room(response, caller_sid, agent_id)
+
+    def accept(self, caller_sid: str, agent_id: str, digits: str) -> VoiceResponse:
+        """The agent's key after the briefing: 1 takes the call into the room, if the caller is still there."""
+        agent, offer = read_together(self._redis, self._agents.reading(agent_id), self._presence.reading_offer(caller_sid))
+        prompts = self._agent_prompts(agent)
+        response = VoiceResponse()
+        if digits[:1] != "1":
+            response.hangup()
+            return response
+        if offer is None or offer.agent_id != agent_id or offer.phase != "briefing":
+            return hang_up(prompts, prompts.text("briefing_caller_gone"))
+        return self._into_room(response, caller_sid, agent_id)
+
+    def _into_room(self, response: VoiceResponse, caller_sid: str, agent_id: str) -> VoiceResponse:
         dial = Dial()
         dial.conference(room(caller_sid), participant_label="agent", start_conference_on_enter=True,
                         end_conference_on_exit=True, beep=False, status_callback=self._dispatch.url(

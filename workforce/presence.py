@@ -150,6 +150,30 @@ return 1
 """
 
 
+# KEYS: the ready set, the offers hash. ARGV: now, then callers' CallSids. Each offer of those that has
+# expired (its router died before it rang, or Twilio never reported back) is dropped, and its agent, if
+# still held by it, is ready again in their old place. How many were dropped.
+_EXPIRE = """
+local dropped = 0
+for i = 2, #ARGV do
+  local current = redis.call('HGET', KEYS[2], ARGV[i])
+  if current then
+    local agent, expires = string.match(current, '^(%S+) (%S+)')
+    if tonumber(expires) <= tonumber(ARGV[1]) then
+      local key = 'presence:' .. agent
+      if redis.call('HGET', key, 'call') == ARGV[i] then
+        redis.call('HSET', key, 'state', 'available', 'since', ARGV[1], 'call', '', 'leg', '')
+        redis.call('ZADD', KEYS[1], redis.call('HGET', key, 'ready_since') or ARGV[1], agent)
+      end
+      redis.call('HDEL', KEYS[2], ARGV[i])
+      dropped = dropped + 1
+    end
+  end
+end
+return dropped
+"""
+
+
 @dataclass(frozen=True)
 class Offer:
     """A live offer of a caller to an agent: ringing, briefing (answered), or joined."""
@@ -170,6 +194,7 @@ class AgentPresence:
         self._offer = client.register_script(_OFFER)
         self._end = client.register_script(_END)
         self._phase = client.register_script(_PHASE)
+        self._expire = client.register_script(_EXPIRE)
 
     # -- reading ----------------------------------------------------------------
 
@@ -194,14 +219,24 @@ class AgentPresence:
         return stage
 
     def reading_offers(self):
-        """Every offer not yet expired, by caller, as a `Read`."""
-        now = self._clock().timestamp()
-
+        """Every offer (expired ones too: see `expire`), by caller, as a `Read`."""
         def stage(pipe):
             pipe.hgetall(OFFERS)
             return lambda data: {offer.caller_sid: offer for offer in (_offer(sid, text) for sid, text in data.items())
-                                 if offer is not None and offer.expires > now}
+                                 if offer is not None}
         return stage
+
+    def expired(self, offers: dict[str, "Offer"]) -> list[str]:
+        """The callers whose offers have run out by now."""
+        now = self._clock().timestamp()
+        return [sid for sid, offer in offers.items() if offer.expires <= now]
+
+    def expire(self, caller_sids: list[str]) -> int:
+        """Drop these callers' offers if they have run out, freeing the agents they held (atomic)."""
+        if not caller_sids:
+            return 0
+        with redis_errors():
+            return int(self._expire(keys=[READY, OFFERS], args=[self._clock().timestamp(), *caller_sids]))
 
     def reading_offer(self, caller_sid: str):
         """This caller's offer (expired or not), as a `Read`."""

@@ -172,23 +172,30 @@ def test_waiting_for_the_next_caller_checks_every_few_seconds(client, anna):
     assert names(verbs) == ["Pause", "Redirect"] and verbs[0].attrs["length"] == "5"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue #11: the briefing is the <Dial><Queue url> document, which Twilio plays on the "
-                          "queued caller's leg; moving it to the agent's leg is #11's conference topology")
-def test_the_agent_hears_the_briefing_and_the_caller_never_does(client, anna, register):
-    """A real caller waits, Anna signs in on the agent line: the briefing is for her ears only.
+def test_the_agent_hears_the_briefing_and_the_caller_never_does(settings, redis_client, clock, register):
+    """A real caller waits, Anna signs in on the agent line and is rung back: the briefing is for her ears only.
 
-    Twilio <Queue>: the url "points to a TwiML document that will be executed on the queued
-    caller's end before the two parties are connected" (https://www.twilio.com/docs/voice/twiml/queue)."""
+    Twilio <Queue>: its url "points to a TwiML document that will be executed on the queued caller's end"
+    (https://www.twilio.com/docs/voice/twiml/queue), so the briefing is no longer there: it is the `Url` of
+    the agent's own leg, placed with Calls create (https://www.twilio.com/docs/voice/api/call-resource)."""
+    from tests.agents.test_push_routing import ANNA as ANNA_RECORD
+    from tests.agents.test_push_routing import World
+
     register("100200", **CONTOSO)
-    board = Switchboard(transport=flask_transport(client), auth_token=TWILIO_TOKEN, base_url="http://localhost")
-    caller = CallPlayer(switchboard=board, to="+46201605899", from_="+46701234567", answers=["1", "1", "1"], stay=True)
-    heard_by_caller = caller.play()
-    agent = CallPlayer(switchboard=board, to=AGENT_LINE["To"], from_="+46701112233", answers=["4711#"],
-                       voice_path="/ivr/agent", talk_seconds=None)
-    heard_by_agent = agent.play()
-    [whisper] = [params for _, url, params in board.log if "/ivr/agent-whisper" in url]
-    assert (whisper["CallSid"], whisper["DequeingCallSid"]) == (caller.call_sid, agent.call_sid)  # who was connected
-    briefing = "Organisation Contoso, verifierad via sin registrerade telefon."
-    assert briefing not in heard_by_caller.said()
-    assert briefing in heard_by_agent.said()
+    world = World(settings, redis_client, clock)
+    try:
+        world.agent("1001", ANNA_RECORD)
+        caller = world.caller()
+        signing_in = CallPlayer(switchboard=world.board, to=AGENT_LINE["To"], from_="+46701112233", answers=["4711#"],
+                                voice_path="/ivr/agent")
+        assert signing_in.play().said()[-1] == ("Du är tillgänglig. Vi ringer dig på den här telefonen när en "
+                                                "uppringare väntar på dig. Hej då.")
+        world.settle()
+        world.advance(40)
+        [anna] = world.legs_to("+46701112233")
+        briefing = "Organisation Contoso, verifierad via sin registrerade telefon."
+        assert briefing in anna.transcript.said()
+        assert briefing not in caller.leg.transcript.said()
+        assert [params for _, url, params in world.board.log if "/ivr/agent-whisper" in url] == []
+    finally:
+        world.close()

@@ -147,3 +147,34 @@ def test_the_agent_line(counted_app):
         counted.append((path, SENT[threading.get_ident()] - before))
     assert "<Queue" in bodies[2] and "Contoso" in bodies[3] and "<Pause" in bodies[5]
     assert_at_most_two(counted)
+
+
+def test_the_push_routed_meeting(settings, redis_server, redis_client, clock, register):
+    """Pushed to an agent: the caller's hold, the agent's briefing, key and status, the conference events and the
+    caller's way into the room, each in at most two round trips (the offer itself is the dispatch thread's)."""
+    from tests.agents.test_push_routing import ANNA, World
+
+    pool = redis.ConnectionPool(connection_class=CountingConnection, path=str(redis_server.socket),
+                                socket_timeout=0.5, decode_responses=True)
+    counted: list[tuple[str, int]] = []
+
+    def wrap(send):
+        def transport(url, params, headers, method="POST"):
+            before = SENT[threading.get_ident()]
+            reply = send(url, params, headers, method)
+            counted.append((url.removeprefix("http://localhost"), SENT[threading.get_ident()] - before))
+            return reply
+        return transport
+
+    register("100200", **CONTOSO)
+    world = World(settings, redis.Redis(connection_pool=pool), clock, wrap=wrap)
+    try:
+        world.agent("1001", ANNA, talk_seconds=20)
+        world.caller()
+        world.available("1001")
+        world.advance(60)
+    finally:
+        world.close()
+    paths = {path.split("?")[0] for path, _ in counted}
+    assert {"/ivr/briefing", "/ivr/accept", "/ivr/conference", "/ivr/meet", "/ivr/offer-status", "/ivr/hold"} <= paths
+    assert_at_most_two(counted)
