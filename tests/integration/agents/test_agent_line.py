@@ -178,8 +178,8 @@ def test_the_agent_hears_the_briefing_and_the_caller_never_does(settings, redis_
     Twilio <Queue>: its url "points to a TwiML document that will be executed on the queued caller's end"
     (https://www.twilio.com/docs/voice/twiml/queue), so the briefing is no longer there: it is the `Url` of
     the agent's own leg, placed with Calls create (https://www.twilio.com/docs/voice/api/call-resource)."""
-    from tests.agents.test_push_routing import ANNA as ANNA_RECORD
-    from tests.agents.test_push_routing import World
+    from tests.integration.agents.test_push_routing import ANNA as ANNA_RECORD
+    from tests.integration.agents.test_push_routing import World
 
     register("100200", **CONTOSO)
     world = World(settings, redis_client, clock)

@@ -152,7 +152,7 @@ def test_the_agent_line(counted_app):
 def test_the_push_routed_meeting(settings, redis_server, redis_client, clock, register):
     """Pushed to an agent: the caller's hold, the agent's briefing, key and status, the conference events and the
     caller's way into the room, each in at most two round trips (the offer itself is the dispatch thread's)."""
-    from tests.agents.test_push_routing import ANNA, World
+    from tests.integration.agents.test_push_routing import ANNA, World
 
     pool = redis.ConnectionPool(connection_class=CountingConnection, path=str(redis_server.socket),
                                 socket_timeout=0.5, decode_responses=True)
