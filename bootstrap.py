@@ -232,8 +232,10 @@ def build_senders(settings: Settings, outbox: Outbox) -> dict[str, Sender]:
 def code_policy(settings: Settings) -> CodePolicy:
     return CodePolicy(
         lifetime_seconds=settings.code_lifetime, max_attempts=settings.code_max_attempts,
-        per_org=settings.code_limit_per_org, org_window_seconds=settings.code_org_window,
-        per_caller=settings.code_limit_per_caller, caller_window_seconds=settings.code_caller_window,
+        per_org_caller=settings.code_limit_per_org_caller, per_org=settings.code_limit_per_org,
+        org_window_seconds=settings.code_org_window, per_caller=settings.code_limit_per_caller,
+        per_withheld=settings.code_limit_withheld, caller_window_seconds=settings.code_caller_window,
+        everywhere=settings.code_limit_global, everywhere_window_seconds=settings.code_global_window,
     )
 
 

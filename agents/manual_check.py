@@ -54,9 +54,10 @@ class ManualCheck:
 
     def send(self, organisation: Organisation, contact: int, *, agent_id: str, call_sid: str = "",
              language: str = "") -> SendResult:
-        """A code to the organisation's `contact`-th destination; naming the call applies its caller's limit too."""
+        """A code to the organisation's `contact`-th destination; naming the call applies its caller's limits,
+        else the agent's own (a withheld caller's shared budget is not the agent's to spend)."""
         destination = destinations(organisation)[contact]
-        caller = self._caller(call_sid)
+        caller = self._caller(call_sid) or f"agent {agent_id}"  # else the agent's own send budget, as a caller has one
         locale = language if language and self._catalogues.has(language) else DEFAULT_MESSAGE_LOCALE
         prompts = self._catalogues(locale)
         sent = self._verifier.send(organisation, destination, actor=f"agent {agent_id}", caller=caller,

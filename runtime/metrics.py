@@ -20,6 +20,8 @@ CALLS = Counter("router_calls_total", "Calls answered, by line", ["line"])
 ENQUEUED = Counter("router_enqueued_total", "Callers put in a queue, by line and queue type", ["line", "queue"])
 CLOSED = Counter("router_closed_queue_total", "Callers who found their queue closed, by line and queue type", ["line", "queue"])
 VERIFICATION = Counter("router_verification_total", "Code sends and checks, by action and result", ["action", "result"])
+CODES_REFUSED = Counter("router_codes_refused_total", "Code sends refused by a send limit, by the limit's scope; "
+                        "any refusal for 'all organisations' is an alert: someone is walking the directory", ["scope"])
 CALLBACKS = Counter("router_callbacks_total", "Callback requests, claims and closes", ["event"])
 WEBHOOK_SECONDS = Histogram("router_webhook_seconds", "Time to answer a Twilio webhook", ["endpoint"],
                             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))

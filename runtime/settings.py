@@ -75,10 +75,14 @@ class Settings:
     code_secret: str | None = None
     code_lifetime: int = 600
     code_max_attempts: int = 3
-    code_limit_per_org: int = 3
+    code_limit_per_org_caller: int = 3
+    code_limit_per_org: int = 10
     code_org_window: int = 15 * 60
     code_limit_per_caller: int = 3
+    code_limit_withheld: int = 10
     code_caller_window: int = 60 * 60
+    code_limit_global: int = 1000
+    code_global_window: int = 60 * 60
     trusted_proxy_hops: int = 0
     metrics_token: str | None = None
 
@@ -137,10 +141,14 @@ class Settings:
             code_secret=get("CODE_SECRET", None),
             code_lifetime=int(get("CODE_LIFETIME", 600)),
             code_max_attempts=int(get("CODE_MAX_ATTEMPTS", 3)),
-            code_limit_per_org=int(get("CODE_LIMIT_PER_ORG", 3)),
+            code_limit_per_org_caller=int(get("CODE_LIMIT_PER_ORG_CALLER", 3)),
+            code_limit_per_org=int(get("CODE_LIMIT_PER_ORG", 10)),
             code_org_window=int(get("CODE_ORG_WINDOW", 15 * 60)),
             code_limit_per_caller=int(get("CODE_LIMIT_PER_CALLER", 3)),
+            code_limit_withheld=int(get("CODE_LIMIT_WITHHELD", 10)),
             code_caller_window=int(get("CODE_CALLER_WINDOW", 60 * 60)),
+            code_limit_global=int(get("CODE_LIMIT_GLOBAL", 1000)),
+            code_global_window=int(get("CODE_GLOBAL_WINDOW", 60 * 60)),
             trusted_proxy_hops=int(get("TRUSTED_PROXY_HOPS", 0)),
             metrics_token=get("METRICS_TOKEN", None),
         )

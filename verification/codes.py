@@ -24,12 +24,16 @@ import pyotp
 import redis
 from redis.client import Pipeline
 
+from runtime.metrics import CODES_REFUSED
 from runtime.redis_connection import redis_errors
 from runtime.unit_of_work import now_with_staged
 
 CHALLENGE = "otp:"
 SENT_FOR_ORG = "otp-sent:org:"
+SENT_FOR_ORG_TO = "otp-sent:org-caller:"  # + account and requester
 SENT_TO_CALLER = "otp-sent:caller:"
+SENT_ANYWHERE = "otp-sent:all"
+WITHHELD = "withheld"  # the requester every caller with a withheld number shares
 CODE_DIGITS = 6
 
 # KEYS: the code's record, then one sliding window per limit. ARGV: now (ms), the send's id,
@@ -77,12 +81,20 @@ return 'locked'
 
 @dataclass(frozen=True)
 class CodePolicy:
+    """The send limits, each a sliding window: per organisation and requester (so a stranger's calls spend
+    the stranger's budget, not the organisation's), per organisation (larger: every requester together),
+    per requester whatever the organisation (withheld numbers sharing one, larger, budget), and one cap
+    across all organisations, against someone walking the whole directory."""
     lifetime_seconds: int = 600
     max_attempts: int = 3
-    per_org: int = 3
+    per_org_caller: int = 3
+    per_org: int = 10
     org_window_seconds: int = 15 * 60
     per_caller: int = 3
+    per_withheld: int = 10
     caller_window_seconds: int = 60 * 60
+    everywhere: int = 1000
+    everywhere_window_seconds: int = 60 * 60
 
 
 class Outcome(str, Enum):
@@ -93,8 +105,12 @@ class Outcome(str, Enum):
     UNKNOWN = "unknown"  # never issued, already used, or already dead
 
 
+SCOPES = ("organisation and caller", "caller", "organisation", "all organisations")  # in the order they are checked
+
+
 class RateLimited(Exception):
-    """Too many codes sent recently for this organisation or to this caller."""
+    """Too many codes sent recently: for this organisation to this requester, to this requester, for this
+    organisation, or across all organisations (`scope`, one of SCOPES)."""
 
     def __init__(self, scope: str):
         self.scope = scope
@@ -120,7 +136,10 @@ class CodeBook:
         self.policy = policy
 
     def issue(self, account_number: str, caller: str, request: str = "") -> Issued | None:
-        """A new code for the organisation, counted against both send limits (raises RateLimited).
+        """A new code for the organisation, counted against every send limit (raises RateLimited).
+
+        `caller` names who asks: the caller's E.164 number, an agent ("agent 1001"), or "" for a
+        withheld number (all of which share one budget).
 
         `request` names the request asking (a webhook replayed by Twilio names the same one):
         None when the live code was issued for it already, and nothing is counted again.
@@ -129,11 +148,13 @@ class CodeBook:
         policy = self.policy
         now = self._clock()
         code = pyotp.HOTP(pyotp.random_base32(), digits=CODE_DIGITS).at(0)  # fresh secret, used once, discarded
-        keys = [CHALLENGE + account_number, SENT_FOR_ORG + account_number]
-        windows = [policy.org_window_seconds * 1000, policy.per_org]
-        if caller:
-            keys.append(SENT_TO_CALLER + caller)
-            windows += [policy.caller_window_seconds * 1000, policy.per_caller]
+        requester = caller or WITHHELD
+        keys = [CHALLENGE + account_number, f"{SENT_FOR_ORG_TO}{account_number}:{requester}", SENT_TO_CALLER + requester,
+                SENT_FOR_ORG + account_number, SENT_ANYWHERE]
+        windows = [policy.org_window_seconds * 1000, policy.per_org_caller,
+                   policy.caller_window_seconds * 1000, policy.per_caller if caller else policy.per_withheld,
+                   policy.org_window_seconds * 1000, policy.per_org,
+                   policy.everywhere_window_seconds * 1000, policy.everywhere]
         now_ms = int(now.timestamp() * 1000)
         send_id = f"{now_ms}:{secrets.token_hex(4)}"
         args = [now_ms, send_id, self._digest(account_number, code), policy.max_attempts,
@@ -142,7 +163,8 @@ class CodeBook:
         if full == -1:
             return None
         if full:
-            raise RateLimited("organisation" if full == 1 else "caller")
+            CODES_REFUSED.labels(SCOPES[full - 1]).inc()
+            raise RateLimited(SCOPES[full - 1])
         return Issued(code, datetime.fromtimestamp(now_ms / 1000 + policy.lifetime_seconds, tz=now.tzinfo),
                       send_id, tuple(keys))
 

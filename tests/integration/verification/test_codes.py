@@ -96,15 +96,25 @@ def test_a_code_book_without_a_secret_is_refused(redis_client, clock):
         CodeBook(redis_client, clock, "")
 
 
-def test_an_organisation_gets_at_most_three_codes_in_fifteen_minutes(book, clock):
-    """The fourth within the window is refused; once the first leaves the window, one more is allowed."""
-    for minute in (0, 1, 2):
+def test_an_organisation_gets_at_most_ten_codes_in_fifteen_minutes(book, clock):
+    """The eleventh within the window (from eleven callers) is refused; once the first leaves the window, one more is allowed."""
+    for minute in range(10):
         clock.at = NOW + timedelta(minutes=minute)
         book.issue(ORG, f"+4479111111{minute:02d}")
     with pytest.raises(RateLimited) as refused:
         book.issue(ORG, "+447911111199")
     assert refused.value.scope == "organisation"
     clock.at = NOW + timedelta(minutes=15, seconds=1)
+    book.issue(ORG, "+447911111199")
+
+
+def test_one_caller_gets_at_most_three_codes_for_one_organisation(book, clock):
+    """The caller's fourth for the same organisation is refused for that pair; another caller still gets one."""
+    for _ in range(3):
+        book.issue(ORG, CALLER)
+    with pytest.raises(RateLimited) as refused:
+        book.issue(ORG, CALLER)
+    assert refused.value.scope == "organisation and caller"
     book.issue(ORG, "+447911111199")
 
 
@@ -126,7 +136,7 @@ def test_limits_are_configurable(redis_client, clock):
 
 
 def _issue_in_process(redis_url: str, count: int, results) -> None:
-    book = CodeBook(redis.Redis.from_url(redis_url, **client_options(1.0)), lambda: NOW, "s")
+    book = CodeBook(redis.Redis.from_url(redis_url, **client_options(1.0)), lambda: NOW, "s", CodePolicy(per_org=3))
     for index in range(count):
         try:
             book.issue(ORG, f"+4479112222{index:02d}")
