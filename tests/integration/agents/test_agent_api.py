@@ -126,3 +126,20 @@ def test_the_agent_api_refuses_bad_requests_by_field(client, anna, register):
                                     headers=ANNA_AUTH).json["errors"]
     assert client.post("/agent/api/verification/check", json={"account_number": "100200", "code": "abc"},
                        headers=ANNA_AUTH).status_code == 400
+
+
+def test_a_manual_check_on_a_call_replaces_the_whole_organisation_context(client, anna, register, smtp_inbox, redis_client):
+    """The call came in as Contoso; the agent verifies Fabrikam's account on it: name and plan are Fabrikam's too."""
+    register("100200", **CONTOSO)
+    register("555000", **{**CONTOSO, "name": "Fabrikam", "registered_emails": ["it@fabrikam.example"], "plan": "elevated",
+                          "registered_phones": []})
+    sid = "CA" + "8" * 32
+    redis_client.hset("call:" + sid, mapping={"sid": sid, "line": "GB", "caller": "+447911999888", "org": "100200",
+                                              "org_name": "Contoso", "plan": "standard"})
+    client.post("/agent/api/verification/send", json={"account_number": "555000", "contact": 0, "call_sid": sid},
+                headers=ANNA_AUTH)
+    code = re.search(r"\b(\d{6})\b", smtp_inbox.messages[-1].get_content()).group(1)
+    client.post("/agent/api/verification/check", json={"account_number": "555000", "code": code, "call_sid": sid},
+                headers=ANNA_AUTH)
+    state = redis_client.hgetall("call:" + sid)
+    assert (state["org"], state["org_name"], state["plan"], state["verified_by"]) == ("555000", "Fabrikam", "elevated", "agent 1001")
