@@ -65,6 +65,7 @@ from verification.codes import CodeBook, CodePolicy
 from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender
 from verification.directory import Directory
 from verification.service import Verifier
+from web.bounded_json import BoundedRequest, too_large
 from web.registry import Parts, install, parts_of
 from web.sessions import PageSessions, on_loopback, security_headers
 from workforce.directory import AgentDirectory
@@ -94,6 +95,8 @@ def build_app(config: dict | None = None) -> Flask:
     root = os.path.dirname(os.path.abspath(__file__))
     app = Flask("app", root_path=root, instance_path=os.path.abspath(settings.instance_dir),
                 template_folder="templates", static_folder="static")
+    app.request_class = BoundedRequest  # a size limit, and JSON no deeper than a real document
+    app.register_error_handler(413, too_large)
     app.config.update(SECRET_KEY=settings.secret_key or development_token(settings.dev_secret_key_file))
     if settings.trusted_proxy_hops:  # the client's address as the load balancer saw it, for sign-in throttling
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)

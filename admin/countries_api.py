@@ -95,8 +95,8 @@ def delete_entry(line_id: str):
 
 @bp.post("/rollback")
 def rollback():
-    body = request.get_json(silent=True) or {}
-    target = body.get("version")
+    body = request.get_json(silent=True)
+    target = body.get("version") if isinstance(body, dict) else None
     if not isinstance(target, int) or target < 1:
         return jsonify(errors={"version": "must be a version number from the history"}), 400
     try:

@@ -71,7 +71,7 @@ def read_notices(value: object, line_ids: set[str], add: Add) -> tuple[Notice, .
         if not texts:
             add(f"{field}.text", "is required")
         lines = data.get("lines", [])
-        if not isinstance(lines, list) or any(line not in line_ids for line in lines):
+        if not isinstance(lines, list) or any(not isinstance(line, str) or line not in line_ids for line in lines):
             add(f"{field}.lines", f"must list entries of this table ({', '.join(sorted(line_ids))})")
             lines = []
         starts, ends = _instant(data.get("from"), f"{field}.from", add), _instant(data.get("to"), f"{field}.to", add)
@@ -138,7 +138,7 @@ def _queues(value: object, field: str, add: Add) -> frozenset[Queue]:
     if value is None:
         return frozenset()
     names = {queue.value for queue in Queue}
-    if not isinstance(value, list) or not value or any(item not in names for item in value):
+    if not isinstance(value, list) or not value or any(not isinstance(item, str) or item not in names for item in value):
         add(f"{field}.queues", f"must be a non-empty list of {', '.join(sorted(names))}")
         return frozenset()
     return frozenset(Queue(item) for item in value)
