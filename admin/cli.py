@@ -87,9 +87,9 @@ def validate_countries(path: Path) -> None:
 @click.option("--author", default="cli", show_default=True, help="the name the history records")
 def import_countries(path: Path, author: str) -> None:
     """Make PATH the live table, as a new version (all or nothing)."""
-    document = read_document(path)
     before, _ = lookup(TableStore).current()
     try:
+        document = read_document(path)
         version = lookup(TableStore).write(lambda current: document, author=author, action=f"imported {path.name}", expected=before)
     except TableError as error:
         raise click.ClickException(f"nothing imported; {len(error.errors)} problem(s):\n{error}") from error

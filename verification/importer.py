@@ -6,6 +6,8 @@ import csv
 import io
 from pathlib import Path
 
+import yaml
+
 from routing.yaml_loader import load_yaml
 from verification.organisations import (
     Organisation,
@@ -44,7 +46,10 @@ def read_organisations(path: Path) -> list[Organisation]:
 
 def _yaml_records(text: str) -> list[tuple[str, str, dict]]:
     """A list of records each with account_number, or a mapping keyed by account number."""
-    data = load_yaml(text)
+    try:
+        data = load_yaml(text)
+    except yaml.YAMLError as error:
+        raise OrganisationFileError([f"the file is not valid YAML: {error}"]) from error
     if isinstance(data, dict):
         return [(f"{key}", str(key), {**(value or {}), "account_number": str(key)}) for key, value in data.items()]
     if isinstance(data, list):
