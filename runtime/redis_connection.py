@@ -22,6 +22,7 @@ API answers 503), so nothing reported as saved lives on the primary alone.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,7 +55,13 @@ def redis_errors() -> Iterator[None]:
     try:
         yield
     except redis.RedisError as exc:
-        raise StoreUnavailable(str(exc)) from exc
+        raise StoreUnavailable(without_arguments(str(exc))) from exc
+
+
+def without_arguments(message: str) -> str:
+    """redis-py's pipeline errors repeat the refused command with its values (a secret, a caller's e-mail):
+    keep the command's name and Redis' reason only, so what is logged holds no data."""
+    return re.sub(r"\((\S+)[^)]*\)", r"(\1 ...)", message)
 
 
 def unless_network(race: redis.WatchError) -> None:
