@@ -57,7 +57,7 @@ from runtime.data_marker import DataMarker
 from runtime.dev_tokens import development_token
 from runtime.logs import configure as configure_logging
 from runtime.redis_connection import StoreUnavailable, open_redis
-from runtime.settings import SettingError, Settings
+from runtime.settings import SettingError, Settings, on_loopback, start_up_faults
 from runtime.settle import settle
 from runtime.twilio_rest import VoiceRest
 from verification.audit import AuditLog
@@ -67,7 +67,7 @@ from verification.directory import Directory
 from verification.service import Verifier
 from web.bounded_json import BoundedRequest, too_large
 from web.registry import Parts, install, parts_of
-from web.sessions import PageSessions, on_loopback, security_headers
+from web.sessions import PageSessions, security_headers
 from workforce.directory import AgentDirectory
 from workforce.lockout import SignInThrottle
 from workforce.presence import AgentPresence
@@ -245,6 +245,10 @@ def code_policy(settings: Settings) -> CodePolicy:
 def serve(create_app: Callable[[], Flask]) -> None:
     """`python app.py`: start the router and tell the developer what it is running on."""
     try:
+        settings = Settings.from_env()
+        faults = start_up_faults(settings, [settings.host])
+        if faults:
+            raise SettingError("\n".join(faults))
         app = create_app()
     except (TableError, CatalogueError, SettingError, OSError) as exc:
         print(f"support router cannot start:\n{exc}", file=sys.stderr)

@@ -3,13 +3,27 @@
 Override any of them on the command line (`--workers 8`) or with GUNICORN_CMD_ARGS.
 """
 import multiprocessing
+import sys
 
+from runtime.settings import SettingError, Settings, start_up_faults
 from runtime.settle import settle
 
 worker_class = "gthread"
 workers = 2 * multiprocessing.cpu_count()
 threads = 4
 keepalive = 75  # longer than a load balancer's usual 60 s idle timeout, so it is the one to close
+
+
+def on_starting(server):
+    """Off loopback, refuse to start without PUBLIC_BASE_URL or a shared Redis (runtime.settings.start_up_faults)."""
+    listening_on = [address[0] if isinstance(address, tuple) else f"unix:{address}" for address in server.cfg.address]
+    try:
+        faults = start_up_faults(Settings.from_env(), listening_on)
+    except SettingError as error:
+        faults = [str(error)]
+    if faults:
+        print("support router cannot start:\n" + "\n".join(faults), file=sys.stderr)
+        sys.exit(2)
 
 
 def post_worker_init(worker):

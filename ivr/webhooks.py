@@ -12,6 +12,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import redis
 from flask import Response, g, request
@@ -27,6 +28,7 @@ from ivr.call_context import CallParams
 from routing.numbers import parse_number
 from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
+from runtime.settings import is_loopback
 from runtime.unit_of_work import unit_of_work
 from web.registry import lookup
 
@@ -63,7 +65,13 @@ def check_signature():
     """A blueprint's before_request: 403 for anything Twilio did not sign."""
     g.started = time.perf_counter()
     webhooks = lookup(TwilioWebhooks)
-    url = webhooks.public_url(request.full_path if request.query_string else request.path) or request.url
+    url = webhooks.public_url(request.full_path if request.query_string else request.path)
+    if url is None and not is_loopback(urlsplit(request.host_url).hostname):
+        # Without PUBLIC_BASE_URL the URL would come from the Host header, and a signature Twilio made for
+        # another host (another app on the same account) would check: only a developer's loopback may do that.
+        log.warning("refused a webhook for host %s: set PUBLIC_BASE_URL to the address Twilio calls", request.host[:64])
+        return Response("set PUBLIC_BASE_URL to check signatures for this host\n", status=403, mimetype="text/plain")
+    url = url or request.url
     if not webhooks.signed(url, request.form, request.headers.get("X-Twilio-Signature", ""),
                            request.headers.get(SIGNATURE_SETTINGS_HEADER)):
         log.warning("rejected unsigned or forged request to %s", request.path)

@@ -6,8 +6,11 @@ lists them all.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,6 +88,7 @@ class Settings:
     code_global_window: int = 60 * 60
     trusted_proxy_hops: int = 0
     metrics_token: str | None = None
+    allow_embedded_redis: bool = False
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:
@@ -151,6 +155,7 @@ class Settings:
             code_global_window=int(get("CODE_GLOBAL_WINDOW", 60 * 60)),
             trusted_proxy_hops=int(get("TRUSTED_PROXY_HOPS", 0)),
             metrics_token=get("METRICS_TOKEN", None),
+            allow_embedded_redis=get("ALLOW_EMBEDDED_REDIS", "").lower() in ("1", "true", "yes"),
         )
 
     @property
@@ -204,3 +209,37 @@ def parse_sentinels(text: str) -> tuple[tuple[str, int], ...]:
             raise SettingError(f"REDIS_SENTINELS: {item!r} is not host:port")
         sentinels.append((host, int(port)))
     return tuple(sentinels)
+
+
+def is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost: an address only this machine reaches."""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def on_loopback(host: str, public_base_url: str | None) -> bool:
+    """A developer's machine: listening on a loopback address, and no public address (or a loopback one) in front."""
+    return is_loopback(urlsplit(public_base_url).hostname if public_base_url else host)
+
+
+def start_up_faults(settings: Settings, listening_on: Iterable[str]) -> list[str]:
+    """Why the router must not start on these addresses (hosts, or unix sockets), or nothing.
+
+    Off loopback, Twilio's signature must be checked against the address Twilio calls, never one
+    the Host header names, and one Redis must hold every machine's state: an embedded Redis per
+    machine would split calls, limits and sessions between them."""
+    public = [address for address in listening_on if not is_loopback(address)]
+    if not public:
+        return []
+    faults = []
+    if not settings.public_base_url:
+        faults.append(f"listening on {', '.join(public)} without PUBLIC_BASE_URL: set it to the address Twilio calls "
+                      "(e.g. https://support.example.com), so signatures are never checked against a Host header")
+    if not settings.redis_server_given and not settings.allow_embedded_redis:
+        faults.append(f"listening on {', '.join(public)} without REDIS_URL: set it (or REDIS_SENTINELS) to the Redis every machine shares "
+                      "(or ALLOW_EMBEDDED_REDIS=1 to run this machine on an embedded one)")
+    return faults

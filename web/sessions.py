@@ -16,8 +16,6 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from ipaddress import ip_address
-from urllib.parse import urlsplit
 
 import redis
 from flask import abort, request, session
@@ -71,17 +69,6 @@ def end_session() -> None:
 
 def signed_in_admin() -> str | None:
     return session.get(ADMIN_KEY)
-
-
-def on_loopback(host: str, public_base_url: str | None) -> bool:
-    """A developer's machine: listening on a loopback address, and no public address (or a loopback one) in front."""
-    where = urlsplit(public_base_url).hostname if public_base_url else host
-    if where == "localhost":
-        return True
-    try:
-        return ip_address(where or "").is_loopback
-    except ValueError:
-        return False
 
 
 class PageSession(CallbackDict, SessionMixin):
