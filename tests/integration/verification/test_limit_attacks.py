@@ -7,11 +7,12 @@ import re
 from dataclasses import replace
 
 from app import create_app
-from bootstrap import EXTENSION
 from tests.conftest import CONTOSO
 from tests.verification.test_verification_calls import STRANGER, call, code_in
 from tests.twiml import script
+from verification.directory import Directory
 from verification.organisations import parse_organisation
+from web.registry import parts_of
 
 LIMITED = "Too many codes have been requested recently, so we cannot send another one now."
 WITHHELD = "anonymous"  # Twilio's From for a withheld caller ID
@@ -41,7 +42,7 @@ def test_a_stranger_cannot_use_up_an_organisations_codes(client, register, smtp_
 
 
 def register_in(app, account_number, **fields):
-    app.extensions[EXTENSION].directory.put(parse_organisation(account_number, fields))
+    parts_of(app).get(Directory).put(parse_organisation(account_number, fields))
 
 
 def test_one_cap_holds_across_all_organisations_and_is_counted_for_an_alert(settings, redis_client, clock, smtp_inbox):
