@@ -26,6 +26,7 @@ def start(command, **env):
 
 
 @pytest.mark.parametrize("missing", ["PUBLIC_BASE_URL", "REDIS_URL"])
+@pytest.mark.subprocess
 def test_python_app_py_refuses_a_public_address_without_a_base_url_or_a_redis(missing, tmp_path):
     """HOST=0.0.0.0 with one of them unset: exit 2 naming it, before any embedded Redis starts."""
     env = {"HOST": "0.0.0.0", "PORT": str(free_port()), "INSTANCE_DIR": str(tmp_path),
@@ -36,6 +37,7 @@ def test_python_app_py_refuses_a_public_address_without_a_base_url_or_a_redis(mi
     assert not (tmp_path / "redis").exists()
 
 
+@pytest.mark.subprocess
 def test_gunicorn_refuses_a_public_bind_without_a_base_url(tmp_path):
     """`gunicorn --bind 0.0.0.0:...` without PUBLIC_BASE_URL or REDIS_URL: it says why and exits."""
     result = start([sys.executable, "-m", "gunicorn", "--bind", f"0.0.0.0:{free_port()}", "app:create_app()"],

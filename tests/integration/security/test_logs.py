@@ -9,7 +9,7 @@ import pytest
 from runtime.logs import TEXT_FORMAT, CallContext
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import signed_post
-from tests.verification.test_verification_calls import STRANGER, call
+from tests.integration.verification.test_verification_calls import STRANGER, call
 from tests.twiml import script
 
 FORGED = "ERROR admin [-] alice signed in"  # fits in the 64 characters a CallSid is cut to

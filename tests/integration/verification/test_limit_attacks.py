@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from app import create_app
 from tests.conftest import CONTOSO
-from tests.verification.test_verification_calls import STRANGER, call, code_in
+from tests.integration.verification.test_verification_calls import STRANGER, call, code_in
 from tests.twiml import script
 from verification.directory import Directory
 from verification.organisations import parse_organisation
