@@ -104,6 +104,7 @@ class CallState:
     verified_by: str = ""  # "registered-phone", "sms", "email" or "agent <id>"
     channel: Destination | None = None  # where the last code went
     sends: int = 0  # codes asked for on this call; the questions that may send carry it in their URL
+    delivery: str = ""  # how a delivery that outlived its webhook ended: "sent:<sends>" or "failed:<sends>"
     table_version: int = 0  # the country table version the call began with
     agent: str = ""  # the agent who took the call
     queue_sid: str = ""  # Twilio's QueueSid of the queue the caller waits in (from the hold's request)

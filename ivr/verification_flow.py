@@ -100,6 +100,9 @@ class VerificationFlow:
             return self._unverified(state, prompts)
         if state.verified is Verified.YES:  # Twilio sent this step again after it verified: the same answer, nothing spent
             return self._verified(state, prompts)
+        if state.delivery == f"{Sent.FAILED.value}:{state.sends}":  # the code we said was on its way never left
+            channel = state.channel.channel if state.channel else "email"
+            return self._channel_question(state, prompts, organisation, 1, prompts.text(f"send_failed_{channel}"))
         if call.digits.startswith(RESEND_KEY):
             return self._send(state, prompts, organisation, _destination_of(organisation, state.channel), sent)
         if not call.digits:
@@ -146,14 +149,22 @@ class VerificationFlow:
 
         What is remembered goes first, so it rides with the code's issue; a failed send is asked about again."""
         request = f"{state.sid}:{asked_at}"
-        self._remember(state, channel=destination, sends=state.sends + 1)
+        sends = state.sends + 1
+        self._remember(state, channel=destination, sends=sends)
+        sid, calls = state.sid, self._calls
+
+        def finished(outcome: Sent) -> None:  # a delivery that outlived the webhook: the next step hears how it ended
+            calls.update(sid, delivery=f"{outcome.value}:{sends}")
+
         sent = self._verifier.send(organisation, destination, actor=_actor(state), caller=state.caller, request=request,
-                                   compose=lambda to, code, minutes: compose_message(prompts, to, code, minutes))
+                                   compose=lambda to, code, minutes: compose_message(prompts, to, code, minutes),
+                                   finished=finished)
         if sent is Sent.LIMITED:
             return self._unverified(state, prompts, prompts.text("codes_limited"))
         if sent is Sent.FAILED:
             return self._channel_question(state, prompts, organisation, 1, prompts.text(f"send_failed_{destination.channel}"))
-        return self._code_question(state, prompts, organisation, 1, _spoken_destination(prompts, "code_sent", destination))
+        spoken = "code_sending" if sent is Sent.SENDING else "code_sent"  # "sent" only once it is known to have left
+        return self._code_question(state, prompts, organisation, 1, _spoken_destination(prompts, spoken, destination))
 
     def _partner_notice(self, state: CallState, prompts: Prompts, organisation: Organisation) -> VoiceResponse:
         """Bought through a partner: the partner supports them; sales (key 3) is still open to them."""

@@ -12,7 +12,7 @@ from enum import Enum
 from runtime.metrics import VERIFICATION
 from runtime.redis_connection import StoreUnavailable
 from verification.audit import AuditLog
-from verification.codes import CodeBook, Outcome, RateLimited
+from verification.codes import CodeBook, Issued, Outcome, RateLimited
 from verification.delivery import DeliveryFailed, Message, Sender
 from verification.organisations import Organisation
 
@@ -54,10 +54,13 @@ class Verifier:
         self._wait = wait
 
     def send(self, organisation: Organisation, destination: Destination, *, actor: str, caller: str,
-             compose: Callable[[Destination, str, int], Message], request: str = "") -> Sent:
+             compose: Callable[[Destination, str, int], Message], request: str = "",
+             finished: Callable[[Sent], None] | None = None) -> Sent:
         """Issue a code (counted against the limits) and deliver it; the code goes nowhere else.
 
-        A repeated `request` (a replayed webhook) whose code is live is not sent again."""
+        A delivery that fails gives its send back to the limits (`CodeBook.refund`). A repeated `request`
+        (a replayed webhook) whose code is live is not sent again. `finished` hears how a delivery that
+        outlived the wait (SENDING) ended, from the delivery thread."""
         account = organisation.account_number
 
         def record(result: str) -> None:
@@ -75,7 +78,7 @@ class Verifier:
             return Sent.SENT
         message = compose(destination, issued.code, self.codes.policy.lifetime_seconds // 60)
         delivered: Future[Sent] = Future()
-        self._pool.submit(self._deliver, self._senders[destination.channel], message, delivered, record)
+        self._pool.submit(self._deliver, self._senders[destination.channel], message, delivered, record, issued, finished)
         try:
             return delivered.result(timeout=self._wait)
         except FutureTimeout:
@@ -84,8 +87,10 @@ class Verifier:
             record("sending")  # the delivery thread records how it ends
             return Sent.SENDING
 
-    def _deliver(self, sender: Sender, message: Message, delivered: Future, record: Callable[[str], None]) -> None:
-        """In a delivery thread: send, audit the outcome, then tell the webhook (unless it gave up waiting)."""
+    def _deliver(self, sender: Sender, message: Message, delivered: Future, record: Callable[[str], None],
+                 issued: Issued, finished: Callable[[Sent], None] | None) -> None:
+        """In a delivery thread: send, give a failed send back, audit the outcome, then tell the webhook
+        (or, if it gave up waiting, whoever asked to hear how it ended)."""
         try:
             sender.send(message)
             outcome = Sent.SENT
@@ -93,9 +98,13 @@ class Verifier:
             outcome = Sent.FAILED
         waited_for = delivered.set_running_or_notify_cancel()
         try:
+            if outcome is Sent.FAILED:
+                self.codes.refund(issued)
             record(outcome.value if waited_for else f"{outcome.value} (late)")
+            if not waited_for and finished is not None:
+                finished(outcome)
         except StoreUnavailable:
-            log.error("could not audit a code delivery (%s): Redis unavailable", outcome.value)
+            log.error("could not record a code delivery (%s): Redis unavailable", outcome.value)
         finally:
             if waited_for:
                 delivered.set_result(outcome)
