@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.answer_flow import AnswerFlow
@@ -174,7 +175,11 @@ def status():
 
 @bp.errorhandler(Exception)
 def apologise(error: Exception):
-    """Any failure inside a webhook: an apology and the technical queue, with status 200."""
+    """Any failure inside a webhook: an apology and the technical queue, with status 200.
+
+    A body over the size limit is no webhook of Twilio's (they are a few kilobytes): 413, unread."""
+    if isinstance(error, RequestEntityTooLarge):
+        return error
     if isinstance(error, StoreUnavailable):
         log.error("Redis unavailable during %s: %s", request.path, error)
     else:

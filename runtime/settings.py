@@ -23,6 +23,7 @@ DEFAULT_REDIS_TIMEOUT_SECONDS = 0.25
 DEFAULT_REDIS_BREAKER_SECONDS = 1.0  # how long webhooks stop waiting on Redis after it failed
 DEFAULT_REDIS_REPLICA_WAIT_SECONDS = 0.5  # how long a durable write waits for its replicas
 DEFAULT_SENTINEL_MASTER = "mymaster"
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024  # Twilio's webhooks are a few kilobytes; the admin API's entries a few more
 DEFAULT_SMTP_PORT = 25
 DEFAULT_SMTP_FROM = "support@localhost"
 DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
@@ -49,6 +50,7 @@ class Settings:
     redis_min_replicas: int = 0
     redis_replica_wait: float = DEFAULT_REDIS_REPLICA_WAIT_SECONDS
     redis_breaker_seconds: float = DEFAULT_REDIS_BREAKER_SECONDS
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     instance_dir: str = DEFAULT_INSTANCE_DIR
     countries_file: str = DEFAULT_COUNTRIES_FILE
     twilio_auth_token: str | None = None
@@ -116,6 +118,7 @@ class Settings:
             redis_min_replicas=int(get("REDIS_MIN_REPLICAS", 1 if sentinels else 0)),
             redis_replica_wait=float(get("REDIS_REPLICA_WAIT", DEFAULT_REDIS_REPLICA_WAIT_SECONDS)),
             redis_breaker_seconds=float(get("REDIS_BREAKER_SECONDS", DEFAULT_REDIS_BREAKER_SECONDS)),
+            max_request_bytes=int(get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES)),
             instance_dir=get("INSTANCE_DIR", DEFAULT_INSTANCE_DIR),
             countries_file=get("COUNTRIES_FILE", DEFAULT_COUNTRIES_FILE),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN", None),

@@ -129,3 +129,17 @@ def test_a_table_change_made_through_one_process_is_used_by_another_on_its_next_
                            to="+448000326417", from_="+447911123456", answers=[], max_requests=1).play()
     assert "Pour le français, appuyez sur le 2." not in before.said()
     assert "Pour le français, appuyez sur le 2." in after.said()
+
+
+def test_a_body_over_max_request_bytes_is_refused_with_413_before_it_is_read(settings, redis_client, clock):
+    """MAX_REQUEST_BYTES=1000: a 2,000-byte POST gets 413 at a webhook (not the apology: it is no webhook
+    of Twilio's) and at the admin API; a body within the limit is served."""
+    from dataclasses import replace
+
+    from app import create_app
+
+    client = create_app({"settings": replace(settings, max_request_bytes=1000), "redis": redis_client, "clock": clock}).test_client()
+    big = {"CallSid": "CA" + "1" * 32, "Padding": "x" * 2000}
+    assert client.post("/ivr/voice", data=big).status_code == 413
+    assert client.put("/admin/api/orgs/100200", data="x" * 2000, content_type="application/json").status_code == 413
+    assert client.post("/ivr/voice", data={"CallSid": "CA" + "1" * 32}).status_code == 403  # read, and unsigned
