@@ -28,6 +28,7 @@ class RedisProcess:
         self.port = port  # None: the Unix socket only
         self.replica_of = replica_of
         self._process: subprocess.Popen | None = None
+        self._clients: list[redis.Redis] = []
 
     @property
     def url(self) -> str:
@@ -39,9 +40,18 @@ class RedisProcess:
         return self._process.pid
 
     def client(self, timeout: float = 1.0) -> redis.Redis:
+        """A client for the test's own look; closed when the server stops."""
         if self.port:
-            return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=timeout, decode_responses=True)
-        return redis.Redis(unix_socket_path=str(self.socket), socket_timeout=timeout, decode_responses=True)
+            client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=timeout, decode_responses=True)
+        else:
+            client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=timeout, decode_responses=True)
+        self._clients.append(client)
+        return client
+
+    def _close_clients(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
 
     def start(self) -> "RedisProcess":
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -55,13 +65,15 @@ class RedisProcess:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                if redis.Redis(unix_socket_path=str(self.socket)).ping():
-                    return self
+                with redis.Redis(unix_socket_path=str(self.socket)) as probe:
+                    if probe.ping():
+                        return self
             except redis.ConnectionError:
                 time.sleep(0.02)
         raise RuntimeError("redis-server did not start")
 
     def stop(self) -> None:
+        self._close_clients()
         if self._process is not None:
             if self._process.poll() is None:
                 os.kill(self._process.pid, signal.SIGCONT)  # a hung (stopped) server cannot terminate
@@ -75,6 +87,7 @@ class RedisProcess:
 
     def kill(self) -> None:
         """As a crash or a pulled plug: no goodbye, no final write."""
+        self._close_clients()
         if self._process is not None:
             self._process.kill()
             self._process.wait(timeout=10)
@@ -110,14 +123,16 @@ class SentinelProcess:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                if redis.Redis(host="127.0.0.1", port=self.port).ping():
-                    return self
+                with redis.Redis(host="127.0.0.1", port=self.port) as probe:
+                    if probe.ping():
+                        return self
             except redis.ConnectionError:
                 time.sleep(0.02)
         raise RuntimeError("redis sentinel did not start")
 
     def primary_port_now(self) -> int:
-        host, port = redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True).sentinel_get_master_addr_by_name(self.master)
+        with redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True) as sentinel:
+            host, port = sentinel.sentinel_get_master_addr_by_name(self.master)
         return int(port)
 
     def stop(self) -> None:

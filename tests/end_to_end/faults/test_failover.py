@@ -14,6 +14,8 @@ from tests.twiml import parse, signed_post
 from verification.directory import Directory
 from web.registry import parts_of
 
+pytestmark = pytest.mark.subprocess
+
 UK = {"To": "+448000326417", "From": "+447911123456"}
 SWEDEN = {"To": "+46201605899", "From": "+46701234567"}
 ADMIN = {"Authorization": "Bearer test-admin-token"}

@@ -17,6 +17,8 @@ from tests.twiml import parse, signed_post
 from verification.service import Verifier
 from web.registry import parts_of
 
+pytestmark = pytest.mark.subprocess
+
 UK = {"To": "+448000326417", "From": "+447911123456"}
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 APOLOGY = "We are sorry, we are having technical difficulties. Please hold while we connect you to technical support."

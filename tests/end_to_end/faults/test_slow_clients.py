@@ -22,7 +22,8 @@ from tests.processes import ROOT, free_port
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 PUBLIC = "http://router.test"
-pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (.ci/run installs Debian's nginx-light)")
+pytestmark = [pytest.mark.subprocess,
+              pytest.mark.skipif(NGINX is None, reason="nginx is not installed (.ci/run installs Debian's nginx-light)")]
 
 
 def wait_for(port: int, process: subprocess.Popen, what: str) -> None:
@@ -133,4 +134,5 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(recipe):
                                          headers={"Host": "router.test", "Content-Type": "application/x-www-form-urlencoded"})
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
+        refused.value.close()
         assert refused.value.code == 413
