@@ -236,6 +236,16 @@ class CallStore:
         """Some fields of the call, typed as `CallState` types them."""
         self._write(sid, encode(**changes), self._ttl)
 
+    def recovered(self, sid: str, **fields) -> None:
+        """A call Redis never heard of (it was away when the call came in), as its hold webhook describes it:
+        fields already there stay (HSETNX); it is queued now, whatever it was."""
+        key = KEY_PREFIX + sid
+        with staged(self._redis) as pipe:
+            for name, text in encode(sid=sid, started_at=fields.get("enqueued_at"), **fields).items():
+                pipe.hsetnx(key, name, text)
+            pipe.hset(key, mapping=encode(status=CallStatus.QUEUED, queue_name=fields.get("queue_name")))
+            pipe.expire(key, self._ttl)
+
     def close(self, sid: str, status: CallStatus, ended_at: datetime) -> None:
         """Mark the call over; the record stays briefly for webhooks that arrive late."""
         self._write(sid, encode(status=status, ended_at=ended_at), CLOSED_TTL_SECONDS)

@@ -8,6 +8,7 @@ too, from nothing but the table in memory.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Enqueue, VoiceResponse
@@ -55,21 +56,34 @@ class QueueEntry:
         """Verification is over: queue the caller where they chose before it began."""
         return self.enqueue(state, prompts, state.queue or DEFAULT_QUEUE, state.severity)
 
-    def apology(self, dialed: str, caller: PhoneNumber | None) -> VoiceResponse:
+    def apology(self, dialed: str, caller: PhoneNumber | None, locale: str = "") -> VoiceResponse:
         """When call state cannot be read or written: say sorry and queue for technical support.
 
-        Needs nothing but the table in memory, so it works with Redis down.
+        Needs nothing but the table in memory and the request, so it works with Redis down: the
+        language the caller chose comes in the signed URL (`lang`), else the line's first. The hold
+        URL asks for the caller to be recorded (`recover`), as Redis may not know they wait.
         """
         line = line_for(self._tables.latest_known(), dialed, caller).line
-        prompts = self._context.prompts_for(line.languages[0])
+        prompts = self._context.prompts_for(locale if locale in line.languages else line.languages[0])
         response = VoiceResponse()
         say(response, prompts, prompts.text("apology"))
-        self.enqueue_verb(response, prompts.locale, QueueName(Queue.TECHNICAL, prompts.language, DEFAULT_SEVERITY), None)
+        name = QueueName.for_caller(line, Queue.TECHNICAL, prompts.locale, DEFAULT_SEVERITY)
+        self.enqueue_verb(response, prompts.locale, name, None, recover=True)
         return response
 
-    def enqueue_verb(self, response: VoiceResponse, locale: str, name: QueueName, state: CallState | None) -> None:
+    def recover(self, sid: str, name: QueueName, locale: str, dialed: str, caller: PhoneNumber | None, waited: int) -> None:
+        """A caller the apology queued, on their hold webhook: into our record of who waits, arrived `waited`
+        seconds ago (Twilio's QueueTime), and their call's record, keeping whatever it already holds."""
+        arrived = self._context.clock() - timedelta(seconds=max(waited, 0))
+        line = line_for(self._tables.latest_known(), dialed, caller).line
+        self._waiting.joined(sid, name, at=arrived)
+        self._calls.recovered(sid, line=line.id, dialed=dialed, caller=caller.e164 if caller else "", language=locale,
+                              queue=name.kind, severity=name.severity, queue_name=name, enqueued_at=arrived)
+
+    def enqueue_verb(self, response: VoiceResponse, locale: str, name: QueueName, state: CallState | None,
+                     recover: bool = False) -> None:
         """Into our named queue, or, with TaskRouter configured, into its workflow with the same facts as a Task."""
-        wait_url = f"hold?{urlencode({'lang': locale, 'queue': str(name)})}"
+        wait_url = f"hold?{urlencode({'lang': locale, 'queue': str(name), **({'recover': '1'} if recover else {})})}"
         if not self._workflow_sid:
             response.enqueue(str(name), wait_url=wait_url, wait_url_method="POST", action="queue-result", method="POST")
             return

@@ -99,7 +99,7 @@ class QueueFlow:
         return hang_up(prompts, prompts.text("goodbye"))
 
     def hold(self, sid: str, queue: QueueName | None, locale: str, position: int, average_wait: int,
-             waited: int) -> VoiceResponse:
+             waited: int, recover: CallParams | None = None) -> VoiceResponse:
         """The waitUrl, requested again each time it ends: where the caller stands, a fresh estimate, music.
 
         The language and queue come in the URL; the estimate is worked out again
@@ -108,6 +108,8 @@ class QueueFlow:
         """
         self._dispatch.kick()  # a caller waits: any agent free for them? (off this webhook's thread)
         prompts = self._context.prompts_for(locale)
+        if recover is not None and queue is not None:  # queued by the apology: Redis may not know they wait
+            self._queue_entry.recover(sid, queue, prompts.locale, recover.dialed, recover.caller, waited)
         response = VoiceResponse()
         offer = waited >= self._callback_after
         target = self._callbacks.hold_offer(prompts) if offer else response

@@ -4,6 +4,7 @@ and every call that ends says goodbye the same way."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -28,6 +29,14 @@ def say_all(verb: VoiceResponse | Gather, prompts: Prompts, sentences: Sentences
         say(verb, voice, text)
 
 
+def in_language(url: str, prompts: Prompts) -> str:
+    """The router's own URL with the caller's language in it (`lang=`), so that the next webhook, signed over
+    that URL, says which language to apologise in even when Redis cannot be asked."""
+    if "lang=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}lang={quote(prompts.locale)}"
+
+
 def question(action: str, prompts: Prompts, hints: list[str], speech: bool = True, digits: int | None = 1,
              timeout: int = GATHER_TIMEOUT_SECONDS) -> Gather:
     """Keys (or a spoken answer) posted to `action`; silence falls through to the next verb.
@@ -38,7 +47,7 @@ def question(action: str, prompts: Prompts, hints: list[str], speech: bool = Tru
     speech = speech and not prompts.keys_only
     return Gather(
         input="dtmf speech" if speech else "dtmf",
-        action=action,
+        action=in_language(action, prompts),
         method="POST",
         num_digits=digits,
         timeout=timeout,
@@ -60,7 +69,7 @@ def ask(action: str, prompts: Prompts, sentences: Sentences, *, hints: list[str]
     response = VoiceResponse()
     response.append(gather)
     if silence is not None:
-        response.redirect(silence, method="POST")
+        response.redirect(in_language(silence, prompts), method="POST")
     return response
 
 

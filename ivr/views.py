@@ -47,7 +47,8 @@ LAST_RESORT = (
     '<?xml version="1.0" encoding="UTF-8"?><Response>'
     '<Say voice="Polly.Amy" language="en-GB">We are sorry, we are having technical difficulties. '
     "Please hold while we connect you to technical support.</Say>"
-    '<Enqueue waitUrl="hold?lang=en-GB&amp;queue=technical.en.B" action="queue-result">technical.en.B</Enqueue></Response>'
+    '<Enqueue waitUrl="hold?lang=en-GB&amp;queue=technical.en.B&amp;recover=1" action="queue-result">technical.en.B</Enqueue>'
+    '</Response>'
 )
 
 
@@ -121,6 +122,7 @@ def hold():
     return lookup(QueueFlow).hold(
         request.form.get("CallSid", "")[:64], QueueName.parse(url_text("queue")), url_text("lang", 16),
         form_number("QueuePosition"), form_number("AvgQueueTime"), form_number("QueueTime"),
+        recover=call_params() if url_text("recover") == "1" else None,
     )
 
 
@@ -186,7 +188,7 @@ def apologise(error: Exception):
         log.exception("webhook %s failed", request.path)
     try:
         call = call_params()
-        return twiml(lookup(QueueEntry).apology(call.dialed, call.caller))
+        return twiml(lookup(QueueEntry).apology(call.dialed, call.caller, url_text("lang", 16)))
     except Exception:  # the apology itself failed: fall back to fixed TwiML
         log.exception("apology for %s failed", request.path)
         return twiml(LAST_RESORT)

@@ -54,21 +54,21 @@ def waiting_caller(app, clock, sid, queue, minutes_ago, **state):
 def test_a_registered_phone_is_asked_only_for_the_pin(client, anna):
     """From the agent's own phone: welcome and PIN, no agent number."""
     verbs = post(client, "/ivr/agent", From="+46701112233")
-    assert verbs[0].attrs["action"] == "agent-pin?agent=1001&attempt=1"
+    assert verbs[0].attrs["action"] == "agent-pin?agent=1001&attempt=1&lang=en-GB"
     assert verbs[0].says() == ["Agent line.", "Enter your PIN, then the hash key."]
 
 
 def test_another_phone_is_asked_for_agent_number_then_pin(client, anna):
     """From elsewhere: the agent number first; any number leads to the PIN question (nothing given away)."""
-    assert post(client, "/ivr/agent", From="+15005550006")[0].attrs["action"] == "agent-id"
-    assert post(client, "/ivr/agent-id", Digits="1001#")[0].attrs["action"] == "agent-pin?agent=1001&attempt=1"
-    assert post(client, "/ivr/agent-id", Digits="9999#")[0].attrs["action"] == "agent-pin?agent=9999&attempt=1"
+    assert post(client, "/ivr/agent", From="+15005550006")[0].attrs["action"] == "agent-id?lang=en-GB"
+    assert post(client, "/ivr/agent-id", Digits="1001#")[0].attrs["action"] == "agent-pin?agent=1001&attempt=1&lang=en-GB"
+    assert post(client, "/ivr/agent-id", Digits="9999#")[0].attrs["action"] == "agent-pin?agent=9999&attempt=1&lang=en-GB"
 
 
 def test_the_right_pin_signs_the_agent_in(client, anna):
     """No caller waiting: the agent is told so and may wait (Swedish is Anna's first language)."""
     verbs = signed_in(client)
-    assert verbs[0].attrs["action"] == "agent-wait?agent=1001"
+    assert verbs[0].attrs["action"] == "agent-wait?agent=1001&lang=sv"
     assert verbs[0].says() == ["Ingen uppringare väntar på dig. Tryck 1 för att vänta på nästa, eller lägg på."]
 
 
@@ -88,7 +88,7 @@ def test_wrong_pins_are_retried_then_the_number_trying_them_is_refused(client, a
 def test_the_next_step_needs_a_signed_in_call(client, anna):
     """A URL naming the agent is not enough: a call that never gave the PIN starts over."""
     verbs = post(client, "/ivr/agent-next?agent=1001", From="+15005550006", CallSid="CA" + "b" * 32)
-    assert verbs[0].attrs["action"] == "agent-id"
+    assert verbs[0].attrs["action"] == "agent-id?lang=en-GB"
 
 
 def test_severity_a_jumps_the_line_then_the_longest_wait(client, anna, app, clock):
@@ -148,7 +148,7 @@ def test_a_caller_who_hung_up_is_never_offered(client, anna, app, register):
                             to="+46201605899", from_="+46701234567", answers=["1", "1", "1"]).play()
     assert transcript.queue == "technical.sv.A"  # the player hangs up after the hold, and posts the status callback
     verbs = signed_in(client)
-    assert verbs[0].attrs["action"] == "agent-wait?agent=1001"
+    assert verbs[0].attrs["action"] == "agent-wait?agent=1001&lang=sv"
 
 
 def test_a_caller_who_leaves_the_queue_is_taken_off_our_record(client, anna, app, register):

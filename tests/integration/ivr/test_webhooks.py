@@ -25,7 +25,7 @@ def test_a_multilingual_line_greets_in_its_first_language_and_offers_each_langua
     assert names(verbs) == ["Gather", "Redirect"]
     gather, redirect = verbs
     assert gather.attrs == {
-        "action": "language?attempt=1", "method": "POST", "input": "dtmf speech", "numDigits": "1",
+        "action": "language?attempt=1&lang=sv-SE", "method": "POST", "input": "dtmf speech", "numDigits": "1",
         "timeout": "5", "speechTimeout": "auto", "language": "sv-SE", "hints": "svenska, swedish, english",
     }
     assert [(say.attrs["voice"], say.attrs["language"], say.text) for say in gather.children] == [
@@ -33,19 +33,19 @@ def test_a_multilingual_line_greets_in_its_first_language_and_offers_each_langua
         ("Polly.Astrid", "sv-SE", "För svenska, tryck 1."),
         ("Polly.Amy", "en-GB", "For English, press 2."),
     ]
-    assert (redirect.attrs, redirect.text) == ({"method": "POST"}, "language?attempt=1")
+    assert (redirect.attrs, redirect.text) == ({"method": "POST"}, "language?attempt=1&lang=sv-SE")
 
 
 def test_a_single_language_line_goes_straight_to_the_menu(client):
     """The UK line has one language: welcome and menu in one Gather that a key press cuts short."""
     verbs = parse(post(client, "/ivr/voice", UK).data)
     assert names(verbs) == ["Gather", "Redirect"]
-    assert verbs[0].attrs["action"] == "menu?attempt=1"
+    assert verbs[0].attrs["action"] == "menu?attempt=1&lang=en-GB"
     assert verbs[0].says() == [
         "Welcome to support.",
         "For technical support, press 1. For billing and subscriptions, press 2. For sales, press 3. Or say what you need.",
     ]
-    assert verbs[1].text == "menu?attempt=1"
+    assert verbs[1].text == "menu?attempt=1&lang=en-GB"
 
 
 def test_a_chosen_language_is_used_for_every_later_prompt(client):
@@ -60,7 +60,7 @@ def test_a_language_can_be_chosen_by_voice(client):
     """Saying "English" picks English."""
     post(client, "/ivr/voice", SWEDEN)
     verbs = parse(post(client, "/ivr/language?attempt=1", {**SWEDEN, "SpeechResult": "English please."}).data)
-    assert verbs[0].attrs["action"] == "menu?attempt=1"
+    assert verbs[0].attrs["action"] == "menu?attempt=1&lang=en-GB"
     assert verbs[0].attrs["language"] == "en-GB"
 
 
@@ -76,23 +76,23 @@ def test_the_menu_asks_again_with_a_reason_when_nothing_valid_came(client, attem
     """Silence, a wrong key or unrecognised speech: say why, then ask again."""
     post(client, "/ivr/voice", UK)
     verbs = parse(post(client, f"/ivr/menu?attempt={attempt}", {**UK, **params}).data)
-    assert verbs[0].attrs["action"] == f"menu?attempt={next_attempt}"
+    assert verbs[0].attrs["action"] == f"menu?attempt={next_attempt}&lang=en-GB"
     assert verbs[0].says()[0] == lead
-    assert verbs[1].text == f"menu?attempt={next_attempt}"
+    assert verbs[1].text == f"menu?attempt={next_attempt}&lang=en-GB"
 
 
 def test_after_two_reprompts_the_menu_takes_technical_support(client):
     """The third silence is not met with a fourth question: the caller goes to technical support."""
     post(client, "/ivr/voice", UK)
     verbs = parse(post(client, "/ivr/menu?attempt=3", UK).data)
-    assert verbs[0].attrs["action"] == "severity?attempt=1"
+    assert verbs[0].attrs["action"] == "severity?attempt=1&lang=en-GB"
 
 
 def test_after_two_reprompts_the_language_question_takes_the_first_language(client):
     """Silence three times on the Swedish line: the menu comes in Swedish."""
     post(client, "/ivr/voice", SWEDEN)
     verbs = parse(post(client, "/ivr/language?attempt=3", SWEDEN).data)
-    assert verbs[0].attrs["action"] == "menu?attempt=1"
+    assert verbs[0].attrs["action"] == "menu?attempt=1&lang=sv-SE"
     assert verbs[0].attrs["language"] == "sv-SE"
 
 
@@ -229,7 +229,7 @@ def test_a_lost_call_record_is_rebuilt_from_twilios_parameters(client, redis_cli
     post(client, "/ivr/voice", SWEDEN)
     redis_client.flushdb()
     verbs = parse(post(client, "/ivr/menu?attempt=1", {**SWEDEN, "Digits": "1"}).data)
-    assert verbs[0].attrs["action"] == "severity?attempt=1"
+    assert verbs[0].attrs["action"] == "severity?attempt=1&lang=sv-SE"
     assert verbs[0].attrs["language"] == "sv-SE"
 
 
@@ -251,7 +251,7 @@ def test_with_redis_down_the_caller_gets_an_apology_and_technical_support_at_onc
         assert names(verbs) == ["Say", "Enqueue"]
         assert verbs[0].text.startswith("Vi ber om ursäkt")
         assert verbs[1].text == "technical.sv.B"
-        assert verbs[1].attrs["waitUrl"] == "hold?lang=sv-SE&queue=technical.sv.B"
+        assert verbs[1].attrs["waitUrl"] == "hold?lang=sv-SE&queue=technical.sv.B&recover=1"
     assert names(parse(post(client, "/ivr/status", {**SWEDEN, "CallStatus": "completed"}).data)) == []
     assert names(parse(post(client, "/ivr/queue-result", {**SWEDEN, "QueueResult": "hangup"}).data)) == ["Hangup"]
 

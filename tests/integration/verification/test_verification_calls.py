@@ -240,7 +240,7 @@ def test_a_slow_smtp_server_does_not_hold_the_caller_beyond_a_second(client, reg
         started = time.monotonic()
         response = signed_post(slow_client, "/ivr/verify-channel?attempt=1", {**params, "Digits": "3"}, TWILIO_TOKEN)
         assert time.monotonic() - started < 1.0
-        assert parse(response.data)[0].attrs["action"] == "verify-code?attempt=1&account=100200&sent=1"
+        assert parse(response.data)[0].attrs["action"] == "verify-code?attempt=1&account=100200&sent=1&lang=en-GB"
         audit = slow_client.get("/admin/api/verification/audit", headers={"Authorization": "Bearer test-admin-token"}).json
         assert audit["entries"][0]["result"] == "sending"
     finally:
