@@ -169,7 +169,7 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     queue_entry = QueueEntry(context=context, tables=tables, calls=calls, waiting=waiting,
                              workflow_sid=settings.twilio_workflow_sid)
     verification = VerificationFlow(context=context, directory=directory, verifier=verifier, calls=calls,
-                                    queue_entry=queue_entry)
+                                    queue_entry=queue_entry, require_attestation=settings.require_stir_attestation)
     callback_flow = CallbackFlow(context=context, book=callbacks, calls=calls)
     queue_flow = QueueFlow(context=context, calls=calls, waiting=waiting, queue_entry=queue_entry,
                            verification=verification, callbacks=callback_flow,

@@ -87,7 +87,7 @@ def claim(callback_id: str):
 
 @bp.post("/callbacks/<callback_id>/close")
 def close(callback_id: str):
-    closed = lookup(CallbackBook).close(callback_id, g.agent.agent_id)
+    closed = lookup(CallbackBook).close(callback_id, g.agent.agent_id, supervisor=g.agent.supervisor)
     flash("Callback closed." if closed else "That callback is not yours to close.")
     return redirect(url_for("console.live_page"))
 

@@ -92,6 +92,7 @@ class CallState:
     dialed: str = ""
     caller: str = ""  # E.164, or "" when withheld or unparsable
     caller_country: str = ""
+    attestation: str = ""  # StirVerstat as Twilio gave it with the call ("" where no carrier gives one)
     language: str = ""  # the caller's locale once chosen, e.g. "sv-SE"
     queue: Queue | None = None
     severity: Severity | None = None

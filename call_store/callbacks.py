@@ -82,10 +82,12 @@ class CallbackBook:
         """True if this agent now has it; False if someone else claimed or closed it first."""
         return self._counted("claimed", self._change(callback_id, lambda cb: cb.status == "open", status="claimed", claimed_by=agent_id))
 
-    def close(self, callback_id: str, agent_id: str) -> bool:
+    def close(self, callback_id: str, agent_id: str, supervisor: bool = False) -> bool:
+        """Only a claimed callback closes, and only by the agent who claimed it (or a supervisor): an
+        unclaimed one must be claimed first, so no agent can make a caller's request vanish unseen."""
         return self._counted("closed", self._change(
-            callback_id, lambda cb: cb.status != "closed" and cb.claimed_by in ("", agent_id),
-            status="closed", claimed_by=agent_id, closed_at=self._clock().timestamp()))
+            callback_id, lambda cb: cb.status == "claimed" and (cb.claimed_by == agent_id or supervisor),
+            status="closed", closed_at=self._clock().timestamp()))
 
     @staticmethod
     def _counted(event: str, done: bool) -> bool:

@@ -42,13 +42,18 @@ class AnswerFlow:
         version, table = self._tables.current()
         match = line_for(table, call.dialed, call.caller)
         line = match.line
-        state = CallState(
-            sid=call.sid, line=line.id, dialed=call.dialed, caller=call.caller.e164 if call.caller else "",
-            caller_country=match.caller_country or "", started_at=self._context.clock(), table_version=version,
-            language=line.languages[0] if len(line.languages) == 1 else "",
-        )
-        self._calls.put(state)
-        CALLS.labels(line.id).inc()
+        state = self._calls.get(call.sid)
+        if state is None:
+            state = CallState(
+                sid=call.sid, line=line.id, dialed=call.dialed, caller=call.caller.e164 if call.caller else "",
+                caller_country=match.caller_country or "", attestation=call.attestation,
+                started_at=self._context.clock(), table_version=version,
+                language=line.languages[0] if len(line.languages) == 1 else "",
+            )
+            self._calls.put(state)
+            CALLS.labels(line.id).inc()
+        # else: a replay for a call under way (Twilio's retry, or a captured request sent again) answers as the
+        # first did and leaves the call as it stands: its organisation, verification and place are not reset.
         if state.language:
             prompts = self._context.catalogues(state.language)
             return menu_question(prompts, 1, greet=True, notices=self._notices(table, line, prompts))

@@ -33,6 +33,7 @@ class CallParams:
     digits: str = ""
     speech: str = ""
     attempt: int = 1  # which asking of the question this answers (from the signed URL)
+    attestation: str = ""  # StirVerstat: the carrier's SHAKEN/STIR verdict on the caller ID, where one is given
 
     def __post_init__(self):
         object.__setattr__(self, "attempt", min(max(self.attempt, 1), MAX_ATTEMPTS))
@@ -59,7 +60,7 @@ class CallContext:
         match = line_for(table, call.dialed, call.caller)
         state = CallState(
             sid=call.sid, line=match.line.id, dialed=call.dialed, caller=call.caller.e164 if call.caller else "",
-            caller_country=match.caller_country or "", language=match.line.languages[0],
+            caller_country=match.caller_country or "", attestation=call.attestation, language=match.line.languages[0],
             started_at=self.clock(), table_version=version,
         )
         self._calls.put(state)

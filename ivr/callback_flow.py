@@ -16,7 +16,7 @@ from ivr.twiml import ask, hang_up, question
 from prompts.catalogue import Prompts
 from routing.menu import MAX_ATTEMPTS
 from routing.model import Queue
-from routing.numbers import keyed_number
+from routing.numbers import callable_back, keyed_number
 from routing.response_times import first_response
 
 LEAVE_KEY = "1"
@@ -44,17 +44,20 @@ class CallbackFlow:
         return response
 
     def start(self, state: CallState, prompts: Prompts) -> VoiceResponse:
-        """Which number to call: the caller's own, confirmed, or one they key in."""
-        if not state.caller:
+        """Which number to call: the caller's own, confirmed, or one they key in (a caller ID that may
+        not be rung back, premium-rate say, is not offered)."""
+        if not state.caller or not callable_back(state.caller):
             return self._number_question(prompts, 1)
         return self._confirm_question(state, prompts, 1)
 
     def confirm(self, call: CallParams) -> VoiceResponse:
         state = self._context.restore(call)
         prompts = self._context.prompts(state)
-        if call.digits[:1] == CONFIRM_KEY and state.caller:
+        if not state.caller or not callable_back(state.caller):
+            return self._number_question(prompts, 1)
+        if call.digits[:1] == CONFIRM_KEY:
             return self._book_for(state, prompts, state.caller)
-        if call.digits[:1] == OTHER_NUMBER_KEY or not state.caller:
+        if call.digits[:1] == OTHER_NUMBER_KEY:
             return self._number_question(prompts, 1)
         if call.attempt >= MAX_ATTEMPTS:
             return self._book_for(state, prompts, state.caller)  # silence: the caller ID it is
@@ -65,7 +68,7 @@ class CallbackFlow:
         state = self._context.restore(call)
         prompts = self._context.prompts(state)
         number = keyed_number(call.digits.strip("#"), state.caller_country or self._context.line(state).id)
-        if number:
+        if number and callable_back(number.e164):
             return self._book_for(state, prompts, number.e164)
         if call.attempt >= MAX_ATTEMPTS:
             return hang_up(prompts, prompts.text("goodbye"))

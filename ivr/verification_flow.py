@@ -31,9 +31,13 @@ CODE_KEYS = 12  # a code is 6 digits; more keys are read (and fail) rather than 
 RESEND_KEY = "*"
 
 
+FULL_ATTESTATION = "TN-Validation-Passed-A"
+
+
 class VerificationFlow:
     def __init__(self, *, context: CallContext, directory: Directory, verifier: Verifier, calls: CallStore,
-                 queue_entry: QueueEntry):
+                 queue_entry: QueueEntry, require_attestation: bool = False):
+        self._require_attestation = require_attestation
         self._context = context
         self._directory = directory
         self._verifier = verifier
@@ -42,12 +46,20 @@ class VerificationFlow:
 
     def admit(self, state: CallState, prompts: Prompts) -> VoiceResponse:
         """Start verification for a caller headed to `state.queue`."""
-        organisations = self._by_phone(state)
+        organisations = self._by_phone(state) if self._caller_id_trusted(state) else []
         if len(organisations) == 1:
             return self._registered(state, prompts, organisations[0])
         if organisations:
             return self._pick_question(prompts, organisations, 1)
         return self._account_question(prompts, 1)
+
+    def _caller_id_trusted(self, state: CallState) -> bool:
+        """Whether the caller ID may stand for the registered-number pass. With REQUIRE_STIR_ATTESTATION, a call
+        whose carrier gave a SHAKEN/STIR verdict (Twilio's StirVerstat) passes only with full attestation
+        ("TN-Validation-Passed-A": the carrier knows the caller and their right to the number); a verdict of B, C,
+        failed or none means the number may be spoofed, so the caller proves the account with a code instead.
+        Calls without a verdict (most countries have no SHAKEN/STIR) keep the policy's phone check."""
+        return not (self._require_attestation and state.attestation and state.attestation != FULL_ATTESTATION)
 
     # -- webhooks: each reads its call (with what the step needs) in one round trip ----------
 

@@ -96,6 +96,7 @@ def call_params() -> CallParams:
         digits=form.get("Digits", "")[:32],
         speech=form.get("SpeechResult", "")[:MAX_FIELD],
         attempt=url_number("attempt", 1),
+        attestation=form.get("StirVerstat", "")[:64],
     )
 
 

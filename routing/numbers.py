@@ -67,3 +67,19 @@ def formats(e164: str) -> dict[str, str]:
         "international": phonenumbers.format_number(numobj, PhoneNumberFormat.INTERNATIONAL),
         "national": phonenumbers.format_number(numobj, PhoneNumberFormat.NATIONAL),
     }
+
+
+# Numbers a callback may ring: ones a person answers at ordinary rates. Never premium-rate, shared-cost,
+# personal (forwarding), UAN, pager or voicemail numbers, which would let a stranger make the contact
+# centre pay for their calls or ring a service they profit from.
+CALLABLE_BACK = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+                           phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE, phonenumbers.PhoneNumberType.TOLL_FREE,
+                           phonenumbers.PhoneNumberType.VOIP})
+
+
+def callable_back(e164: str) -> bool:
+    """Whether a callback may ring `e164`: by phonenumbers' number type (see CALLABLE_BACK)."""
+    try:
+        return phonenumbers.number_type(phonenumbers.parse(e164, None)) in CALLABLE_BACK
+    except NumberParseException:
+        return False

@@ -91,6 +91,7 @@ class Settings:
     trusted_proxy_hops: int = 0
     metrics_token: str | None = None
     allow_embedded_redis: bool = False
+    require_stir_attestation: bool = False
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:
@@ -159,6 +160,7 @@ class Settings:
             trusted_proxy_hops=int(get("TRUSTED_PROXY_HOPS", 0)),
             metrics_token=get("METRICS_TOKEN", None),
             allow_embedded_redis=get("ALLOW_EMBEDDED_REDIS", "").lower() in ("1", "true", "yes"),
+            require_stir_attestation=get("REQUIRE_STIR_ATTESTATION", "").lower() in ("1", "true", "yes"),
         )
 
     @property
