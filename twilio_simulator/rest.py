@@ -67,6 +67,9 @@ class TwilioRestApi:
         self.received: list[dict] = []  # every request: method, path, form, status, body
         self.messages: list[dict] = []
         self.errors: list[str] = []  # anything that broke inside the simulation itself
+        self.latency = 0.0  # real seconds every answer is held back: a slow API
+        self._outage: int | None = None
+        self._outage_code = 0
         self._realtime = realtime
         self._horizon = self.engine.now
         self._busy = False
@@ -146,6 +149,10 @@ class TwilioRestApi:
             self._horizon += seconds
         self.settle(timeout)
 
+    def outage(self, status: int | None = 503, code: int = 20503) -> None:
+        """From now on every request is answered `status` with Twilio's error JSON (None: back to normal)."""
+        self._outage, self._outage_code = status, code
+
     def hang_up(self, call_sid: str) -> None:
         """The person on that call hangs up now (wherever the call is), and what follows is played."""
         with self.board.lock:
@@ -170,7 +177,11 @@ class TwilioRestApi:
         form = parse_qs(raw, keep_blank_values=True) if method in ("POST", "PUT") else {}
         record = {"method": method, "path": path, "form": {key: values if len(values) > 1 else values[0]
                                                            for key, values in form.items()}}
+        if self.latency:
+            time.sleep(self.latency)
         try:
+            if self._outage is not None:
+                raise ContractError(self._outage, self._outage_code, "Service unavailable (a simulated outage)")
             if not hmac.compare_digest(authorization.encode(), self._auth.encode()):
                 raise ContractError(401, AUTHENTICATE, "Authenticate")
             operation = self.contract.operation(method, path)

@@ -6,6 +6,7 @@ the client is pointed at the stand-in at the HTTP boundary and nothing of ours i
 """
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -113,3 +114,29 @@ def test_the_routers_sms_goes_through_twilio_api_url_to_the_stand_in_and_its_cod
     assert sent["status"] == 201 and set(sent["form"]) <= {"To", "From", "Body"}
     assert transcript.queue == "technical.en.A" and transcript.errors == []
     assert any("verified" in text.lower() for text in transcript.said())
+
+
+def test_an_outage_or_a_slow_api_reaches_the_library_as_twilio_would_answer(here):
+    """outage(): every request gets 503 and Twilio's error JSON; latency holds each answer back."""
+    client = here.api.client(TOKEN)
+    here.api.outage(503)
+    with pytest.raises(TwilioRestException) as raised:
+        client.calls.create(to=AGENT_PHONE, from_=AGENT_LINE, url=here.site + "/ivr/meet")
+    assert raised.value.status == 503 and here.board.engine.legs == {}
+    here.api.outage(None)
+    here.api.latency = 0.3
+    started = time.monotonic()
+    assert client.calls.create(to=AGENT_PHONE, from_=AGENT_LINE, url=here.site + "/ivr/meet").sid.startswith("CA")
+    assert time.monotonic() - started >= 0.3
+
+
+def test_with_the_messages_api_down_the_caller_hears_the_text_could_not_be_sent(client, register, stand_in):
+    """The code SMS meets a 503: the caller is told and offered the channels again; nothing is kept as sent."""
+    register("100200", **CONTOSO)
+    stand_in.outage(503)
+    transcript = CallPlayer(transport=flask_transport(client), auth_token=TWILIO_TOKEN, base_url="http://localhost",
+                            to="+448000326417", from_="+447911999888", answers=["1", "1", "100200#", "1"]).play()
+    said = transcript.said()
+    failed = said.index("We could not send the code by text message.")
+    assert any("text message to the phone ending in" in text for text in said[failed + 1:])  # offered again
+    assert stand_in.messages == [] and [r["status"] for r in stand_in.received] == [503]
