@@ -52,6 +52,19 @@ class QueueEntry:
         ENQUEUED.labels(line.id, queue.value).inc()
         return response
 
+    def requeue(self, state: CallState, prompts: Prompts, queue: Queue) -> VoiceResponse:
+        """Transferred into `queue`: at the caller's first arrival (so served in that place), verification kept."""
+        severity = (state.severity or DEFAULT_SEVERITY) if queue is Queue.TECHNICAL else (
+            Severity.B if queue is Queue.BILLING else None)
+        name = QueueName.for_caller(self._context.line(state), queue, prompts.locale, severity)
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("connecting", queue=prompts.raw(f"queue_names.{queue.value}")))
+        self.enqueue_verb(response, prompts.locale, name, state)
+        self._waiting.joined(state.sid, name, since=state.enqueued_at)
+        self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
+                           agent="", agent_leg="", conference_sid="")
+        return response
+
     def enqueue_chosen(self, state: CallState, prompts: Prompts) -> VoiceResponse:
         """Verification is over: queue the caller where they chose before it began."""
         return self.enqueue(state, prompts, state.queue or DEFAULT_QUEUE, state.severity)
@@ -76,7 +89,7 @@ class QueueEntry:
         seconds ago (Twilio's QueueTime), and their call's record, keeping whatever it already holds."""
         arrived = self._context.clock() - timedelta(seconds=max(waited, 0))
         line = line_for(self._tables.latest_known(), dialed, caller).line
-        self._waiting.joined(sid, name, at=arrived)
+        self._waiting.joined(sid, name, since=arrived)
         self._calls.recovered(sid, line=line.id, dialed=dialed, caller=caller.e164 if caller else "", language=locale,
                               queue=name.kind, severity=name.severity, queue_name=name, enqueued_at=arrived)
 
