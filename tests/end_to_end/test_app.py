@@ -38,7 +38,7 @@ def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, 
     assert transcript.errors == []
     assert (transcript.outcome, transcript.queue) == ("queued", "technical.en.A")
     assert set(served) == set(ports) and len(served) >= 5
-    assert "Thank you. Connecting you to technical support. Please have your account details ready." in transcript.said()
+    assert "Connecting you to technical support." in transcript.said()
 
 
 @pytest.mark.subprocess
@@ -64,7 +64,7 @@ def test_python_app_py_keeps_call_state_in_an_embedded_redis_across_a_restart(tm
     with router(port, **env):
         first = CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=base, call_sid=sid,
                            to="+46201605899", from_="+46701234567", answers=["2"], max_requests=2).play()
-    assert "For technical support, press 1. For billing and subscriptions, press 2. For sales, press 3. Or say what you need." in first.said()
+    assert "For technical support, press 1. Billing, 2. Sales, 3. Or say what you need." in first.said()
     assert (tmp_path / "redis").is_dir()
     with router(port, **env):
         params = {"CallSid": sid, "To": "+46201605899", "From": "+46701234567", "Digits": "1"}
