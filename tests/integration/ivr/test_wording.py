@@ -34,18 +34,18 @@ def at(clock, local: str, zone: str) -> None:
 CONNECTING_TO_SALES = {
     "en": "Connecting you to sales.",
     "sv": "Vi kopplar dig till försäljning.",
-    "de": "Wir verbinden Sie mit dem Bereich Kaufberatung.",
-    "fr": "Nous vous mettons en relation avec le service ventes.",
-    "zh": "正在为您转接售前咨询。",
+    "de": "Wir verbinden Sie.",
+    "fr": "Nous vous transférons.",
+    "zh": "正在转接。",
     "nb": "Vi setter deg over til salg.",
-    "lv": "Jūsu zvanu pieņems pārdošanas nodaļa.",
+    "lv": "Savienojam.",
     "da": "Vi stiller dig om til salg.",
-    "fi": "Yhdistämme puhelusi: myynti.",
+    "fi": "Yhdistämme.",
     "nl": "U wordt doorverbonden met verkoop.",
-    "it": "La mettiamo in contatto con il servizio vendite.",
-    "es": "Le pasamos con el servicio de ventas.",
-    "pl": "Twoje połączenie odbierze dział sprzedaży.",
-    "pt": "Vamos transferir a sua chamada para o serviço de vendas.",
+    "it": "Attenda in linea.",
+    "es": "Le pasamos con ventas.",
+    "pl": "Łączymy.",
+    "pt": "Vamos transferir a chamada.",
 }
 
 
@@ -89,7 +89,7 @@ def test_chinas_night_technical_hours_are_every_day_in_both_languages(client, cl
 def test_the_chinese_welcome_names_no_single_queue():
     """The line serves technical, billing and sales: its welcome names none of them (it named technical support)."""
     welcome = CATALOGUES("zh-CN").text("welcome")
-    assert welcome == "欢迎致电客户支持热线。"
+    assert welcome == "欢迎致电。"
     assert not any(CATALOGUES("zh-CN").raw(f"queue_names.{queue}") in welcome for queue in ("technical", "billing", "presales"))
 
 
