@@ -21,7 +21,7 @@ from ivr.twiml import say
 from prompts.catalogue import Prompts
 from routing.lookup import line_for
 from routing.menu import DEFAULT_QUEUE, DEFAULT_SEVERITY
-from routing.model import Queue, Severity
+from routing.model import Line, Queue, Severity
 from routing.numbers import PhoneNumber
 from routing.queues import QueueName
 from runtime.metrics import ENQUEUED
@@ -36,14 +36,17 @@ class QueueEntry:
         self._waiting = waiting
         self._workflow_sid = workflow_sid
 
-    def enqueue(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
+    def enqueue(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None,
+                announce: bool = False) -> VoiceResponse:
+        """Into the queue; `announce`: say here whether its agents speak another language (a caller
+        who was verified heard that before verification began)."""
         line = self._context.line(state)
         name = QueueName.for_caller(line, queue, prompts.locale, severity)
         label = prompts.raw(f"queue_names.{queue.value}")
         response = VoiceResponse()
-        if name.language != prompts.language:
-            language = prompts.raw(f"language_names.{name.language}")
-            say(response, prompts, prompts.text("queue_language", queue=label, language=language))
+        notice = self.language_notice(line, prompts, queue, severity) if announce else None
+        if notice:
+            say(response, prompts, notice)
         say(response, prompts, prompts.text("connecting", queue=label))
         self.enqueue_verb(response, prompts.locale, name, state)
         self._waiting.joined(state.sid, name)
@@ -64,6 +67,15 @@ class QueueEntry:
         self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
                            agent="", agent_leg="", conference_sid="")
         return response
+
+    @staticmethod
+    def language_notice(line: Line, prompts: Prompts, queue: Queue, severity: Severity | None) -> str | None:
+        """"Billing is given in English." when the queue's agents do not speak the caller's language."""
+        name = QueueName.for_caller(line, queue, prompts.locale, severity)
+        if name.language == prompts.language:
+            return None
+        label = prompts.raw(f"queue_names.{queue.value}")
+        return prompts.text("queue_language", queue=label, language=prompts.raw(f"language_names.{name.language}"))
 
     def enqueue_chosen(self, state: CallState, prompts: Prompts) -> VoiceResponse:
         """Verification is over: queue the caller where they chose before it began."""

@@ -18,6 +18,7 @@ from call_store.call_state import (
     CallState,
     CallStatus,
     CallStore,
+    Verified,
 )
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
@@ -26,7 +27,7 @@ from ivr.callback_flow import CallbackFlow
 from ivr.enqueue import QueueEntry
 from ivr.meeting_flow import MeetingFlow
 from ivr.questions import severity_question
-from ivr.twiml import Sentences, ask, hang_up, say_all
+from ivr.twiml import Sentences, ask, hang_up, say, say_all
 from ivr.verification_flow import VerificationFlow, is_presales_choice
 from prompts import spoken
 from prompts.catalogue import Prompts
@@ -67,10 +68,20 @@ class QueueFlow:
         if not is_open(line, queue, now, severity):
             return self._closed(state, line, prompts, queue, severity, now)
         if queue is Queue.PRESALES:
-            return self._queue_entry.enqueue(state, prompts, queue, severity)
+            return self._queue_entry.enqueue(state, prompts, queue, severity, announce=True)
         state.queue, state.severity = queue, severity
         self._calls.update(state.sid, queue=queue, severity=severity)
-        return self._verification.admit(state, prompts)
+        # Where the queue's agents speak another language (Sweden's billing is in English), the
+        # caller hears so now, before spending time on verification, not after it.
+        notice = self._queue_entry.language_notice(line, prompts, queue, severity)
+        verification = self._verification.admit(state, prompts)
+        if notice is None:
+            return verification
+        response = VoiceResponse()
+        say(response, prompts, notice)
+        for verb in verification.verbs:
+            response.append(verb)
+        return response
 
     # -- webhooks -------------------------------------------------------------
 
@@ -185,7 +196,7 @@ class QueueFlow:
         state.queue, state.severity, state.queue_name = queue, severity, name
         self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.CLOSED)
         CLOSED.labels(line.id, queue.value).inc()
-        offer = alternative(line, queue, severity, now)
+        offer = alternative(line, queue, severity, now, partner=state.verified is Verified.PARTNER)
         label = prompts.raw(f"queue_names.{queue.value}")
         offers = {Offer.CRITICAL: "offer_critical", Offer.TECHNICAL: "offer_technical"}
         sentences = [*self._why_closed(line, prompts, queue, severity, now),

@@ -55,7 +55,9 @@ def describe_hours(prompts: Prompts, queue_label: str, hours: WeeklyHours, timez
         if first == 0 and last == 6 and start == 0 and end == MINUTES_PER_DAY:
             parts.append(prompts.raw("hours_always"))
             continue
-        if first == last:
+        if first == 0 and last == 6:  # not "Monday to Sunday"
+            day_words = prompts.raw("hours_every_day")
+        elif first == last:
             day_words = prompts.raw("hours_day").format(day=day_name(prompts, first, "weekly"))
         else:
             day_words = prompts.raw("hours_days").format(first=day_name(prompts, first, "from"),

@@ -26,9 +26,14 @@ class Offer(str, Enum):
     NONE = "none"
 
 
-def alternative(line: Line, queue: Queue, severity: Severity | None, now: datetime) -> Offer:
+def alternative(line: Line, queue: Queue, severity: Severity | None, now: datetime, partner: bool = False) -> Offer:
     """Technical support when it is open and the caller wanted something else; severity A when
-    only critical technical cases are served now; else nothing but a callback."""
+    only critical technical cases are served now; else nothing but a callback.
+
+    A partner's customer (`partner`) is offered nothing: their partner gives them support, and
+    technical support would only lead back to the notice that says so."""
+    if partner:
+        return Offer.NONE
     if queue is not Queue.TECHNICAL and is_open(line, Queue.TECHNICAL, now):
         return Offer.TECHNICAL
     if queue is Queue.TECHNICAL and severity is not Severity.A and is_open(line, Queue.TECHNICAL, now, Severity.A):

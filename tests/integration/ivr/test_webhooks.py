@@ -43,7 +43,7 @@ def test_a_single_language_line_goes_straight_to_the_menu(client):
     assert verbs[0].attrs["action"] == "menu?attempt=1&lang=en-GB"
     assert verbs[0].says() == [
         "Welcome to support.",
-        "For technical support, press 1. For billing and subscriptions, press 2. For sales, press 3. Or say what you need.",
+        "For technical support, press 1. Billing, 2. Sales, 3. Or say what you need.",
     ]
     assert verbs[1].text == "menu?attempt=1&lang=en-GB"
 
@@ -273,7 +273,7 @@ def test_a_partial_call_record_counts_as_lost_and_is_rebuilt(client, redis_clien
     redis_client.hset(f"call:{SID}", mapping={"status": "completed"})
     verbs = parse(post(client, "/ivr/menu?attempt=1", {**UK, "Digits": "3"}).data)
     assert [(verb.name, verb.text) for verb in verbs] == [
-        ("Say", "Thank you. Connecting you to sales. Please have your account details ready."),
+        ("Say", "Connecting you to sales."),
         ("Enqueue", "presales.en"),
     ]
     assert redis_client.hget(f"call:{SID}", "line") == "GB"
