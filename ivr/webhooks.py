@@ -24,7 +24,6 @@ from twilio.request_validator import (
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.call_context import CallParams
-from routing.numbers import parse_number
 from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
 from runtime.unit_of_work import unit_of_work
@@ -84,7 +83,7 @@ def call_params() -> CallParams:
     return CallParams(
         sid=form.get("CallSid", "")[:64],
         dialed=form.get("To", "")[:MAX_FIELD],
-        caller=parse_number(form.get("From", "")[:MAX_FIELD]),
+        sent_from=form.get("From", "")[:MAX_FIELD],
         digits=form.get("Digits", "")[:32],
         speech=form.get("SpeechResult", "")[:MAX_FIELD],
         attempt=url_number("attempt", 1),
