@@ -8,7 +8,8 @@ parameters so the caller carries on rather than starting again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from call_store.call_state import CallState, CallStore
 from countries.store import TableStore
@@ -17,7 +18,7 @@ from routing.hours import is_open
 from routing.lookup import line_for
 from routing.menu import DEFAULT_QUEUE, MAX_ATTEMPTS
 from routing.model import Line, Table
-from routing.numbers import PhoneNumber
+from routing.numbers import PhoneNumber, parse_number
 from runtime.clock import Clock
 
 FALLBACK_LOCALE = "en-GB"  # for the hold and apologies when the caller's language is unknown
@@ -29,7 +30,7 @@ class CallParams:
 
     sid: str
     dialed: str  # the To number, as Twilio sent it
-    caller: PhoneNumber | None  # the From number; None when withheld or not a number
+    sent_from: str = field(default="", repr=False)  # the From number, as Twilio sent it: see `caller`
     digits: str = ""
     speech: str = ""
     attempt: int = 1  # which asking of the question this answers (from the signed URL)
@@ -37,6 +38,12 @@ class CallParams:
 
     def __post_init__(self):
         object.__setattr__(self, "attempt", min(max(self.attempt, 1), MAX_ATTEMPTS))
+
+    @cached_property
+    def caller(self) -> PhoneNumber | None:
+        """The From number, parsed once, on the first step that needs it (most steps read the
+        caller from the call's record instead); None when withheld or not a number."""
+        return parse_number(self.sent_from)
 
 
 class CallContext:

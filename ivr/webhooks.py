@@ -25,7 +25,6 @@ from twilio.request_validator import (
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.call_context import CallParams
-from routing.numbers import parse_number
 from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
 from runtime.settings import is_loopback
@@ -101,7 +100,7 @@ def call_params() -> CallParams:
     return CallParams(
         sid=_field(form, "CallSid")[:64],
         dialed=_field(form, "To")[:MAX_FIELD],
-        caller=parse_number(_field(form, "From")[:MAX_FIELD]),
+        sent_from=_field(form, "From")[:MAX_FIELD],
         digits=_field(form, "Digits")[:32],
         speech=_field(form, "SpeechResult")[:MAX_FIELD],
         attempt=url_number("attempt", 1),

@@ -11,6 +11,7 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
+from routing.queues import language_of
 from routing.yaml_loader import load_yaml
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "catalogues"
@@ -67,8 +68,8 @@ def _voice_fields(data: dict, locale: str) -> tuple:
 
 
 def primary_language(locale: str) -> str:
-    """`sv-SE` -> `sv`: catalogues and queue names use the language alone."""
-    return locale.split("-")[0].lower()
+    """`sv-SE` -> `sv`: catalogues use the language alone, as queue names do."""
+    return language_of(locale)
 
 
 class Catalogues:

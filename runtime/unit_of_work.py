@@ -112,13 +112,6 @@ def after_writes(action: Callable[[], None]) -> None:
         unit.after.append(action)
 
 
-def flush() -> None:
-    """Send what the open unit has staged so far (for a step that must know its writes landed)."""
-    unit = _open.get()
-    if unit is not None:
-        unit.send()
-
-
 def now_with_staged(client: redis.Redis, command: Callable[[Pipeline], object]):
     """Run `command` now, with the writes staged before it in the same round trip; its reply."""
     unit = _open.get()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,11 +16,25 @@ from aiosmtpd.controller import Controller
 from tests.processes import free_port
 
 
+class Arriving(list):
+    """Messages as they arrive. A code's delivery finishes in the background when it outlasts the
+    webhook's wait (DELIVERY_WAIT), so reading message `i` waits (a few seconds at most) for it to come."""
+
+    WAIT_SECONDS = 10.0
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            deadline = time.monotonic() + self.WAIT_SECONDS
+            while (len(self) <= index if index >= 0 else len(self) < -index) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        return super().__getitem__(index)
+
+
 class SmtpInbox:
     """A real SMTP server on 127.0.0.1 keeping every message it accepts."""
 
     def __init__(self):
-        self.messages: list[EmailMessage] = []
+        self.messages: list[EmailMessage] = Arriving()
         self.running = False
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)

@@ -12,7 +12,7 @@ from call_store.call_state import CallState, CallStore
 from call_store.waiting import WaitingRoom
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import names, parse, signed_post
-from twilio_simulator.twilio_player import CallPlayer, Switchboard, flask_transport
+from twilio_simulator.twilio_player import CallPlayer, flask_transport
 from web.registry import parts_of
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}

@@ -11,7 +11,7 @@ import pytest
 from prompts import spoken
 from prompts.catalogue import load_catalogues
 from routing.hours_spec import parse_hours
-from tests.conftest import CONTOSO, TWILIO_TOKEN
+from tests.conftest import TWILIO_TOKEN
 from tests.twiml import parse, signed_post
 from twilio_simulator.twilio_player import CallPlayer, flask_transport
 
