@@ -33,6 +33,7 @@ from agents.console import bp as console_bp
 from agents.manual_check import ManualCheck
 from call_store.call_state import CallStore
 from call_store.callbacks import CallbackBook
+from call_store.controls import CallControls
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
 from countries.store import TableStore
@@ -148,13 +149,12 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
         line = tables.latest_known().line(line_id)
         return line.name if line else line_id
 
-    meeting = MeetingFlow(client=client, calls=calls, waiting=waiting, agents=agents, presence=presence,
-                          dispatch=dispatch, rest=rest, catalogues=catalogues, clock=clock, line_name=line_name,
-                          call_ttl=settings.call_ttl)
-
     context = CallContext(tables=tables, catalogues=catalogues, calls=calls, clock=clock)
     queue_entry = QueueEntry(context=context, tables=tables, calls=calls, waiting=waiting,
                              workflow_sid=settings.twilio_workflow_sid)
+    meeting = MeetingFlow(client=client, calls=calls, waiting=waiting, agents=agents, presence=presence,
+                          dispatch=dispatch, rest=rest, catalogues=catalogues, clock=clock, line_name=line_name,
+                          call_ttl=settings.call_ttl, queue_entry=queue_entry, hold_music_url=settings.hold_music_url)
     verification = VerificationFlow(context=context, directory=directory, verifier=verifier, calls=calls,
                                     queue_entry=queue_entry)
     callback_flow = CallbackFlow(context=context, book=callbacks, calls=calls)
@@ -167,6 +167,7 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     for part in (
         settings, tables, catalogues, directory, verifier, audit, outbox, calls, waiting, callbacks, agents,
         queue_entry, verification, callback_flow, queue_flow, presence, dispatch, meeting,
+        CallControls(calls=calls, presence=presence, rest=rest, dispatch=dispatch),
         AnswerFlow(context=context, tables=tables, calls=calls, queue_flow=queue_flow),
         AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues, clock=clock,
                   line_name=line_name, redis_client=client, presence=presence, dispatch=dispatch),

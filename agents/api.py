@@ -7,10 +7,15 @@ cannot sign a real agent out.
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, g, jsonify, request
 
 from agents.manual_check import ManualCheck
+from call_store.controls import CallControls, Disposition, Monitor
 from call_store.offers import Dispatch
+from routing.model import Queue
+from runtime.twilio_rest import RestFailed
 from runtime.redis_connection import StoreUnavailable
 from verification.service import Sent
 from web.registry import lookup
@@ -117,6 +122,104 @@ def put_state():
     if wanted is AgentState.AVAILABLE:
         lookup(Dispatch).kick()
     return jsonify(lookup(AgentPresence).get(g.agent.agent_id).public())
+
+
+CALL_SID = re.compile(r"CA[0-9a-f]{32}")
+
+
+def _live_call(caller_sid: str):
+    """The agent's own live call (a supervisor's: any), or None."""
+    if not CALL_SID.fullmatch(caller_sid):
+        return None
+    return lookup(CallControls).live_call(g.agent, caller_sid)
+
+
+def _not_yours():
+    return jsonify(error="no live call of yours with that CallSid"), 404
+
+
+def _rest_failed(exc: RestFailed):
+    return jsonify(error=f"Twilio did not take the request: {exc}"), 502
+
+
+@bp.post("/calls/<caller_sid>/hold")
+def hold(caller_sid: str):
+    """{"hold": true | false}: the caller on hold with music, or back."""
+    state, on = _live_call(caller_sid), _body().get("hold", True)
+    if state is None:
+        return _not_yours()
+    if not isinstance(on, bool):
+        return jsonify(errors={"hold": "must be true or false"}), 400
+    try:
+        lookup(CallControls).hold(state, on)
+    except RestFailed as exc:
+        return _rest_failed(exc)
+    return jsonify(call_sid=caller_sid, hold=on)
+
+
+@bp.post("/calls/<caller_sid>/end")
+def end_call(caller_sid: str):
+    state = _live_call(caller_sid)
+    if state is None:
+        return _not_yours()
+    try:
+        lookup(CallControls).end(state)
+    except RestFailed as exc:
+        return _rest_failed(exc)
+    return jsonify(call_sid=caller_sid, ended=True)
+
+
+@bp.post("/calls/<caller_sid>/transfer")
+def transfer(caller_sid: str):
+    """{"queue": "technical" | "billing" | "presales", "reason": "..."}: a cold transfer into that queue."""
+    state, body = _live_call(caller_sid), _body()
+    if state is None:
+        return _not_yours()
+    queue, reason = body.get("queue"), body.get("reason", "")
+    errors = {}
+    if queue not in {kind.value for kind in Queue}:
+        errors["queue"] = "must be technical, billing or presales"
+    if not isinstance(reason, str) or len(reason) > 200:
+        errors["reason"] = "must be a text of at most 200 characters"
+    if errors:
+        return jsonify(errors=errors), 400
+    try:
+        lookup(CallControls).transfer(g.agent, state, queue, reason.strip())
+    except RestFailed as exc:
+        return _rest_failed(exc)
+    return jsonify(call_sid=caller_sid, transferred_to=queue)
+
+
+@bp.post("/calls/<caller_sid>/wrap-up")
+def wrap_up(caller_sid: str):
+    """{"disposition": "resolved" | "escalated" | "callback-promised"}: recorded; the agent's wrap-up ends."""
+    disposition = next((d for d in Disposition if d.value == _body().get("disposition")), None)
+    if disposition is None:
+        return jsonify(errors={"disposition": "must be resolved, escalated or callback-promised"}), 400
+    if not CALL_SID.fullmatch(caller_sid):
+        return _not_yours()
+    state = lookup(CallControls).wrap_up(g.agent, caller_sid, disposition)
+    if state is None:
+        return jsonify(error="no call of yours with that CallSid"), 404
+    return jsonify(call_sid=caller_sid, disposition=disposition.value, state=state.value)
+
+
+@bp.post("/calls/<caller_sid>/monitor")
+def monitor(caller_sid: str):
+    """Supervisors: {"mode": "listen" | "coach" | "barge"} dials them into the call's conference."""
+    if not g.agent.supervisor:
+        return jsonify(error="only supervisors may listen, coach or barge"), 403
+    mode = next((m for m in Monitor if m.value == _body().get("mode")), None)
+    if mode is None:
+        return jsonify(errors={"mode": "must be listen, coach or barge"}), 400
+    state = _live_call(caller_sid)
+    if state is None:
+        return jsonify(error="no live call with that CallSid"), 404
+    try:
+        leg = lookup(CallControls).monitor(g.agent, state, mode)
+    except RestFailed as exc:
+        return _rest_failed(exc)
+    return jsonify(call_sid=caller_sid, mode=mode.value, leg=leg)
 
 
 def _body() -> dict:

@@ -106,7 +106,9 @@ class CallState:
     sends: int = 0  # codes asked for on this call; the questions that may send carry it in their URL
     table_version: int = 0  # the country table version the call began with
     agent: str = ""  # the agent who took the call
-    queue_sid: str = ""  # Twilio's QueueSid of the queue the caller waits in (from the hold's request)
+    agent_leg: str = ""  # the agent's own leg of the call (for a coach to whisper to)
+    conference_sid: str = ""  # the call's conference, once the agent is in it
+    disposition: str = ""  # the agent's wrap-up: resolved, escalated, callback-promised
     transferred_by: str = ""  # the agent who last transferred the call, and why, for the next briefing
     transfer_reason: str = ""
     callback: CallbackWish = CallbackWish.NONE

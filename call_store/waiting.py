@@ -47,9 +47,11 @@ class WaitingRoom:
         self._redis = client
         self._clock = clock
 
-    def joined(self, sid: str, queue: QueueName) -> None:
+    def joined(self, sid: str, queue: QueueName, since: datetime | None = None) -> None:
+        """In `queue` since now, or since `since` (a transferred caller keeps their first arrival)."""
+        at = (since or self._clock()).timestamp()
         with staged(self._redis) as pipe:
-            pipe.zadd(WAITING + str(queue), {sid: self._clock().timestamp()}, nx=True).sadd(QUEUES, str(queue))
+            pipe.zadd(WAITING + str(queue), {sid: at}, nx=True).sadd(QUEUES, str(queue))
 
     def left(self, sid: str, queue: QueueName | None, served: bool) -> None:
         """The caller is out of `queue`; if an agent took them, that pick-up counts towards the queue's pace

@@ -87,7 +87,8 @@ def _caller() -> str:
 @webhook
 def briefing():
     """The agent's leg, placed by push routing, answered: the briefing, then the conference."""
-    return lookup(MeetingFlow).briefing(_caller(), _agent(), press=request.args.get("press") == "1")
+    return lookup(MeetingFlow).briefing(_caller(), _agent(), press=request.args.get("press") == "1",
+                                        agent_leg=call_params().sid)
 
 
 @bp.post("/accept")
@@ -108,8 +109,9 @@ def offer_status():
 @webhook
 def conference():
     """The call's conference events (join, leave, end), requested by the agent's <Conference statusCallback>."""
-    return lookup(MeetingFlow).conference(_caller(), _agent(), request.form.get("StatusCallbackEvent", "")[:32],
-                                          request.form.get("ParticipantLabel", "")[:32])
+    form = request.form
+    return lookup(MeetingFlow).conference(_caller(), _agent(), form.get("StatusCallbackEvent", "")[:32],
+                                          form.get("ParticipantLabel", "")[:32], form.get("ConferenceSid", "")[:64])
 
 
 @bp.errorhandler(Exception)

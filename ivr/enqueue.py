@@ -51,6 +51,19 @@ class QueueEntry:
         ENQUEUED.labels(line.id, queue.value).inc()
         return response
 
+    def requeue(self, state: CallState, prompts: Prompts, queue: Queue) -> VoiceResponse:
+        """Transferred into `queue`: at the caller's first arrival (so served in that place), verification kept."""
+        severity = (state.severity or DEFAULT_SEVERITY) if queue is Queue.TECHNICAL else (
+            Severity.B if queue is Queue.BILLING else None)
+        name = QueueName.for_caller(self._context.line(state), queue, prompts.locale, severity)
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("connecting", queue=prompts.raw(f"queue_names.{queue.value}")))
+        self.enqueue_verb(response, prompts.locale, name, state)
+        self._waiting.joined(state.sid, name, since=state.enqueued_at)
+        self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
+                           agent="", agent_leg="", conference_sid="")
+        return response
+
     def enqueue_chosen(self, state: CallState, prompts: Prompts) -> VoiceResponse:
         """Verification is over: queue the caller where they chose before it began."""
         return self.enqueue(state, prompts, state.queue or DEFAULT_QUEUE, state.severity)

@@ -29,9 +29,11 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 from call_store.call_state import CallState, CallStatus, CallStore, Verified
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
+from ivr.enqueue import QueueEntry
 from ivr.twiml import ask, hang_up, say
 from prompts.catalogue import Catalogues, Prompts
 from routing.model import Queue
+from routing.menu import DEFAULT_QUEUE
 from routing.response_times import first_response
 from runtime.metrics import QUEUE_WAIT_SECONDS
 from runtime.twilio_rest import RestFailed, VoiceRest
@@ -55,7 +57,8 @@ def room(caller_sid: str) -> str:
 class MeetingFlow:
     def __init__(self, *, client: redis.Redis, calls: CallStore, waiting: WaitingRoom, agents: AgentDirectory,
                  presence: AgentPresence, dispatch: Dispatch, rest: VoiceRest | None, catalogues: Catalogues,
-                 clock: Callable[[], datetime], line_name: Callable[[str], str], call_ttl: int):
+                 clock: Callable[[], datetime], line_name: Callable[[str], str], call_ttl: int,
+                 queue_entry: QueueEntry, hold_music_url: str):
         self._redis = client
         self._calls = calls
         self._waiting = waiting
@@ -67,10 +70,12 @@ class MeetingFlow:
         self._clock = clock
         self._line_name = line_name
         self._call_ttl = call_ttl
+        self._queue_entry = queue_entry
+        self._hold_music_url = hold_music_url
 
     # -- the agent's leg ------------------------------------------------------------
 
-    def briefing(self, caller_sid: str, agent_id: str, press: bool = True) -> VoiceResponse:
+    def briefing(self, caller_sid: str, agent_id: str, press: bool = True, agent_leg: str = "") -> VoiceResponse:
         """The agent answered: the briefing, then the conference. On a phone the agent takes the call by
         pressing 1 (so a voicemail that picks up never swallows a caller); the browser's answer is the
         agent's own click. A caller who has gone is said so."""
@@ -84,7 +89,7 @@ class MeetingFlow:
             response.hangup()
             return response
         self._presence.staging_advance(agent_id, caller_sid, "briefing", BRIEFING_HOLD_SECONDS)
-        self._calls.update(caller_sid, agent=agent_id)
+        self._calls.update(caller_sid, agent=agent_id, agent_leg=agent_leg)
         sentences = self.briefing_sentences(state, prompts)
         if press:
             response = ask(f"accept?{urlencode({'call': caller_sid, 'agent': agent_id})}", prompts,
@@ -157,21 +162,22 @@ class MeetingFlow:
         self._dispatch.kick()
         return VoiceResponse()
 
-    def conference(self, caller_sid: str, agent_id: str, event: str, label: str) -> VoiceResponse:
+    def conference(self, caller_sid: str, agent_id: str, event: str, label: str, conference_sid: str = "") -> VoiceResponse:
         """Conference events. The agent joined: take the caller out of their queue into the room. The end:
         the agent goes into wrap-up."""
         if event == "participant-join" and label == "agent":
-            self._bring_caller(caller_sid, agent_id)
+            self._bring_caller(caller_sid, agent_id, conference_sid)
         elif event == "conference-end":
             self._presence.staging_end(agent_id, caller_sid, "wrap-up")
             self._dispatch.kick()
         return VoiceResponse()
 
-    def _bring_caller(self, caller_sid: str, agent_id: str) -> None:
+    def _bring_caller(self, caller_sid: str, agent_id: str, conference_sid: str) -> None:
         state, offer = read_together(self._redis, self._calls.reading(caller_sid), self._presence.reading_offer(caller_sid))
         if state is None or offer is None or offer.agent_id != agent_id or state.queue_name is None:
             self._end_agent_leg(offer, agent_id, caller_sid, "free")
             return
+        self._calls.update(caller_sid, conference_sid=conference_sid)
         url = self._dispatch.url("meet", call=caller_sid)
         try:
             queue_sid = self._rest.queue_sid(str(state.queue_name))
@@ -208,6 +214,27 @@ class MeetingFlow:
         dial.conference(room(caller_sid), participant_label="caller", start_conference_on_enter=True,
                         end_conference_on_exit=True, beep=False)
         response.append(dial)
+        return response
+
+    def requeue(self, caller_sid: str, queue_text: str) -> VoiceResponse:
+        """A cold transfer (Calls update Url): the caller leaves the conference for another queue, where they
+        wait from their first arrival with their verification; the agent who transferred goes into wrap-up."""
+        state = self._calls.get(caller_sid)
+        if state is None:
+            raise LookupError(f"no call {caller_sid} to transfer")  # the caller's apology: technical support
+        queue = next((kind for kind in Queue if kind.value == queue_text), DEFAULT_QUEUE)
+        prompts = self._catalogues(state.language or "en")
+        if state.agent:
+            self._presence.staging_end(state.agent, caller_sid, "wrap-up")
+        self._dispatch.kick()
+        return self._queue_entry.requeue(state, prompts, queue)
+
+    def on_hold(self, locale: str) -> VoiceResponse:
+        """The HoldUrl: a held caller hears a word of thanks, then music (Play and Say only, as Twilio allows)."""
+        prompts = self._catalogues(locale)
+        response = VoiceResponse()
+        say(response, prompts, prompts.text("hold_thanks"))
+        response.play(self._hold_music_url, loop=0)
         return response
 
     # -- the caller's end --------------------------------------------------------------------

@@ -130,6 +130,20 @@ def meet():
     return lookup(MeetingFlow).meet(call_params().sid)
 
 
+@bp.post("/requeue")
+@webhook
+def requeue():
+    """The caller's leg after a cold transfer (Calls update Url): into the named queue type, in their place."""
+    return lookup(MeetingFlow).requeue(call_params().sid, url_text("queue", 16))
+
+
+@bp.post("/on-hold")
+@webhook
+def on_hold():
+    """The HoldUrl of a caller the agent put on hold: Say and Play only."""
+    return lookup(MeetingFlow).on_hold(url_text("lang", 16))
+
+
 @bp.post("/callback-leave")
 @webhook
 def callback_leave():
