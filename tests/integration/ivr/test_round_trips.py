@@ -178,3 +178,24 @@ def test_the_push_routed_meeting(settings, redis_server, redis_client, clock, re
     paths = {path.split("?")[0] for path, _ in counted}
     assert {"/ivr/briefing", "/ivr/accept", "/ivr/conference", "/ivr/meet", "/ivr/offer-status", "/ivr/hold"} <= paths
     assert_at_most_two(counted)
+
+
+def test_a_transferred_caller_back_into_a_queue_and_a_held_caller(counted_app):
+    """The cold transfer's /ivr/requeue and the HoldUrl's /ivr/on-hold: at most two round trips each."""
+    from call_store.call_state import CallState
+
+    from countries.store import TableStore
+
+    caller, parts = "CA" + "d" * 32, parts_of(counted_app)
+    version = parts.get(TableStore).current()[0]  # as the call began: the table version it was answered with
+    parts.get(CallStore).put(CallState(
+        sid=caller, line="SE", language="sv-SE", queue_name="technical.sv.A", status="connected", agent="1001",
+        verified="yes", org_name="Contoso", table_version=version))
+    client = counted_app.test_client()
+    for path in ("/ivr/requeue?queue=billing", "/ivr/on-hold?lang=sv-SE"):
+        before = SENT[threading.get_ident()]
+        response = signed_post(client, path, {"CallSid": caller, "To": "+46201605899", "From": "+46701234567"},
+                               TWILIO_TOKEN)
+        assert response.status_code == 200 and b"<Response>" in response.data
+        assert SENT[threading.get_ident()] - before <= MOST, path
+    assert parts_of(counted_app).get(CallStore).get(caller).queue_name.kind.value == "billing"
