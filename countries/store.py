@@ -79,13 +79,22 @@ class TableStore:
         A new Redis is seeded from the file; one that has lost the table is not (it serves the
         table this process last read, or the file, without writing it) and the loss is reported.
         """
+        return self.current_with()[:2]
+
+    def current_with(self, *reads) -> tuple:
+        """`current()`, with other stores' `Read`s in the same round trip: (version, table, *their results)."""
         with redis_errors():
-            version = int(self._redis.get(VERSION) or 0)
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.get(VERSION)
+            decoders = [read(pipe) for read in reads]
+            replies = pipe.execute()
+        version = int(replies[0] or 0)
+        others = [decode(reply) for decode, reply in zip(decoders, replies[1:])]
         if not version and self._seed is not None:
             if self.marker.check():
-                return 0, self._stand_in()
+                return (0, self._stand_in(), *others)
             version = self.seed(self._seed)
-        return version, self.at(version)
+        return (version, self.at(version), *others)
 
     def _stand_in(self) -> Table:
         """What callers are served from while Redis has no table it should have."""

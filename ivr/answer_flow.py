@@ -39,10 +39,9 @@ class AnswerFlow:
 
     def answer(self, call: CallParams) -> VoiceResponse:
         """A new call: find the line, greet, and ask for a language or straight for the menu."""
-        version, table = self._tables.current()
+        version, table, state = self._tables.current_with(self._calls.reading(call.sid))  # one round trip
         match = line_for(table, call.dialed, call.caller)
         line = match.line
-        state = self._calls.get(call.sid)
         if state is None:
             state = CallState(
                 sid=call.sid, line=line.id, dialed=call.dialed, caller=call.caller.e164 if call.caller else "",

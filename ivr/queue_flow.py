@@ -109,6 +109,14 @@ class QueueFlow:
             return self.route(state, prompts, Queue.PRESALES, None)
         return hang_up(prompts, prompts.text("goodbye"))
 
+    def hold_music(self, locale: str) -> VoiceResponse:
+        """The hold with nothing but the music and a thank-you: for when the router cannot say more."""
+        prompts = self._context.prompts_for(locale)
+        response = VoiceResponse()
+        say_all(response, prompts, [prompts.text("hold_thanks")])
+        response.play(self._hold_music_url)
+        return response
+
     def hold(self, sid: str, queue: QueueName | None, locale: str, position: int, average_wait: int,
              waited: int, recover: CallParams | None = None) -> VoiceResponse:
         """The waitUrl, requested again each time it ends: where the caller stands, a fresh estimate, music.

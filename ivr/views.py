@@ -115,8 +115,13 @@ def closed():
     return lookup(QueueFlow).closed_offer(call_params(), parse_offer(url_text("offer", 16)))
 
 
+def _hold_without_store():
+    """A waitUrl document may hold only Say, Play, Pause, Redirect (and a Gather): music, never a second Enqueue."""
+    return lookup(QueueFlow).hold_music(url_text("lang", 16))
+
+
 @bp.post("/hold")
-@webhook
+@webhook(if_store_fails=_hold_without_store)
 def hold():
     """The waitUrl: Twilio's QueuePosition, AvgQueueTime and QueueTime with the queue and language we put in it."""
     return lookup(QueueFlow).hold(

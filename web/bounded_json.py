@@ -42,5 +42,5 @@ def too_deep(value, limit: int = MAX_DEPTH) -> bool:
 
 
 def too_large(error):
-    """413 as JSON: the API clients that meet it read JSON."""
-    return jsonify(error=f"the body is larger than {MAX_BODY_BYTES // 1024} KB"), 413
+    """413 as JSON: the API clients that meet it read JSON (closed: the rest of the body is not read)."""
+    return jsonify(error="the request body is too large"), 413, {"Connection": "close"}
