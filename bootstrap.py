@@ -30,6 +30,7 @@ from admin.tokens import AdminTokens
 from agents.api import bp as agent_api_bp
 from agents.board import QueueBoard
 from agents.console import bp as console_bp
+from agents.live_stream import LiveStreams
 from agents.manual_check import ManualCheck
 from call_store.call_state import CallStore
 from call_store.callbacks import CallbackBook
@@ -178,6 +179,7 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
         PageSessions(client, clock, secure=secure_cookies(settings)),
         ManualCheck(directory=directory, verifier=verifier, calls=calls, catalogues=catalogues),
         QueueBoard(waiting=waiting, calls=calls, callbacks=callbacks, tables=tables, clock=clock),
+        LiveStreams(limit=settings.console_streams, lifetime=settings.console_stream_seconds),
         marker,
         Running(redis_embedded="redis" not in overrides and not settings.redis_server_given,
                 token_is_development=not settings.twilio_auth_token,

@@ -5,15 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from call_store.call_state import CallState, CallStore
+from call_store.call_state import CallState, CallStore, Verified
 from call_store.callbacks import Callback, CallbackBook
 from call_store.waiting import WaitingRoom
 from countries.store import TableStore
 from routing.hours import next_opening
-from routing.model import Table
+from routing.model import Severity, Table
 from routing.serving import Estimate, Waiting, serving_order
 from runtime.clock import Clock
 from workforce.model import Agent
+
+# What each severity means, in the policy's words, for the badge beside the queue.
+SEVERITY_WORDS = {Severity.A: "critical", Severity.B: "high", Severity.C: "non-critical"}
+NO_ESTIMATE = ("fewer than two callers were taken from that queue in the last hour, so there is nothing "
+               "to base an estimate on yet")
+
+
+def severity_label(severity: Severity | None) -> str:
+    """"Severity A — critical", or "" for a queue without one (presales)."""
+    return f"Severity {severity.value} — {SEVERITY_WORDS[severity]}" if severity else ""
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,24 @@ class WaitingRow:
     estimate: Estimate
     mine: bool  # within the agent's skills
 
+    @property
+    def severity(self) -> str:
+        return severity_label(self.entry.queue.severity)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.state and self.state.verified is Verified.YES)
+
+    @property
+    def announcement(self) -> str:
+        """What a screen reader hears once, when this caller first appears."""
+        words = [f"New caller waiting in {self.entry.queue}", self.line]
+        if self.severity:
+            words.append(self.severity)
+        if self.mine:
+            words.append("your skills")
+        return ", ".join(word for word in words if word) + "."
+
 
 @dataclass(frozen=True)
 class CallbackRow:
@@ -32,6 +60,14 @@ class CallbackRow:
     due: str
     line: str
     mine: bool
+
+    @property
+    def severity(self) -> str:
+        return severity_label(self.callback.queue.severity)
+
+    @property
+    def announcement(self) -> str:
+        return f"New callback request in {self.callback.queue_name}, {self.line}, due {self.due}."
 
 
 class QueueBoard:
@@ -54,7 +90,13 @@ class QueueBoard:
                                    self._waiting.estimate(entry.sid, entry.queue, 0, 0), _skilled(agent, entry)))
         callbacks = [CallbackRow(callback, _due(table, callback, now), _line_name(table, callback.line),
                                  _skilled(agent, callback.entry)) for callback in self._callbacks.outstanding()]
-        return {"rows": rows, "callbacks": callbacks, "now": now}
+        return {"rows": rows, "callbacks": callbacks, "now": now,
+                "no_estimate": NO_ESTIMATE if any(row.estimate.seconds is None for row in rows) else ""}
+
+    def call(self, sid: str) -> tuple[CallState | None, str]:
+        """A call an agent picked to verify, with its line's name."""
+        state = self._calls.get(sid[:64]) if sid else None
+        return state, (_line_name(self._tables.latest_known(), state.line) if state else "")
 
 
 def _skilled(agent: Agent, entry: Waiting) -> bool:

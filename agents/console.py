@@ -1,27 +1,31 @@
 """The agent console: sign in, watch the queues live, claim and close callbacks,
-and do the manual PIN step for the caller on the line.
+and do the manual PIN step for a chosen call.
 
-Server-rendered HTML; a few lines of JavaScript refresh the live part every
-few seconds (without it, the page still works: reload to refresh).
+Server-rendered HTML; the live part is pushed as server-sent events when it
+changes (`agents.live_stream`), and a few lines of JavaScript change only the
+rows that changed (without it, the page still works: reload to refresh).
 """
 from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     flash,
     g,
     redirect,
     render_template,
     request,
     session,
+    stream_with_context,
     url_for,
 )
 
 from agents.board import QueueBoard
+from agents.live_stream import LiveStreams
 from agents.manual_check import ManualCheck
 from call_store.callbacks import CallbackBook
 from web.registry import lookup
-from web.sessions import AGENT_KEY, check_csrf, csrf_token, end_session, start_session
+from web.sessions import AGENT_KEY, PageSessions, check_csrf, csrf_token, end_session, start_session
 from workforce.sign_in import AgentSignIn
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -33,7 +37,7 @@ def guard():
     check_csrf()
     agent_id = session.get(SESSION_KEY)
     g.agent = lookup(AgentSignIn).agent(agent_id) if agent_id else None
-    if request.endpoint != "console.sign_in" and g.agent is None:
+    if request.endpoint not in ("console.sign_in", "console.live_stream") and g.agent is None:
         return redirect(url_for("console.sign_in"))
     return None
 
@@ -69,13 +73,36 @@ def sign_out():
 
 @bp.get("")
 def live_page():
-    return render_template("console/live_page.html", **lookup(QueueBoard).live(g.agent))
+    return render_template("console/live_page.html", check=_chosen_call(), **lookup(QueueBoard).live(g.agent))
+
+
+def _chosen_call() -> dict:
+    """The call the agent chose to verify (`?verify=CallSid`), its organisation and where a code may go."""
+    sid = request.args.get("verify", "")[:64]
+    state, line = lookup(QueueBoard).call(sid)
+    account = request.args.get("account", "").strip()[:20] or (state.org if state else "")
+    check = lookup(ManualCheck)
+    organisation = check.organisation(account) if state and account else None
+    return {"sid": sid, "state": state, "line": line, "account": account, "organisation": organisation,
+            "contacts": check.contacts(organisation) if organisation else []}
 
 
 @bp.get("/live")
-def live_fragment():
-    """The part of the page that refreshes by itself."""
-    return render_template("console/live.html", **lookup(QueueBoard).live(g.agent))
+def live_stream():
+    """The live part as server-sent events: sent again whenever it changes, until the session ends."""
+    agent = g.agent
+    sessions = lookup(PageSessions)
+    opened = session._get_current_object()
+
+    def render() -> str:
+        return render_template("console/live.html", **lookup(QueueBoard).live(agent))
+
+    def still_open() -> bool:
+        return agent is not None and sessions.still_open(opened)
+
+    body = lookup(LiveStreams).stream(render, still_open, url_for("console.sign_in"))
+    return Response(stream_with_context(body), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @bp.post("/callbacks/<callback_id>/claim")
@@ -92,29 +119,46 @@ def close(callback_id: str):
     return redirect(url_for("console.live_page"))
 
 
+CHECKED = {"verified": "Verified: the call is marked verified, and you may access the organisation's account.",
+           "wrong": "Wrong code; the caller may try again.", "locked": "Wrong too many times; send a new code.",
+           "expired": "That code has expired; send a new one.", "unknown": "No live code for that account; send one."}
+
+
 @bp.post("/verification/send")
 def send_code():
+    """A code to the contact the agent picked, for the call they chose (the caller's own limit applies too)."""
     check = lookup(ManualCheck)
-    account = request.form.get("account_number", "").strip()[:32]
+    sid, account = request.form.get("call_sid", "")[:64], request.form.get("account_number", "").strip()[:20]
     organisation = check.organisation(account)
+    back = redirect(url_for("console.live_page", verify=sid, account=account, _anchor="verify"))
     if organisation is None:
-        flash(f"No organisation with account number {account}.")
-        return redirect(url_for("console.live_page"))
-    index = request.form.get("contact", "0")
-    contact = min(int(index), len(check.contacts(organisation)) - 1) if index.isdigit() else 0
-    result = check.send(organisation, contact, agent_id=g.agent.agent_id)
-    flash(f"Code {result.sent.value} to {result.masked} for {organisation.name}.")
-    return redirect(url_for("console.live_page"))
+        flash(f"No organisation with account number {account}.", "verify")
+        return back
+    contacts = check.contacts(organisation)
+    index = request.form.get("contact", "")
+    if not index.isdigit() or not 0 <= int(index) < len(contacts):
+        flash("Pick one of the registered contacts.", "verify")
+        return back
+    state, _ = lookup(QueueBoard).call(sid)
+    result = check.send(organisation, int(index), agent_id=g.agent.agent_id, call_sid=sid,
+                        language=state.language if state else "")
+    flash({"sent": f"Code sent to {result.masked}. Ask the caller to read it out.",
+           "sending": f"The code is on its way to {result.masked}.",
+           "failed": f"The code could not be sent to {result.masked}; pick another contact or try again.",
+           "limited": "Too many codes were sent for this organisation or caller just now; try again later."}
+          .get(result.sent.value, result.sent.value), "verify")
+    return back
 
 
 @bp.post("/verification/check")
 def check_code():
-    account, code = request.form.get("account_number", "").strip()[:32], request.form.get("code", "").strip()
+    """The code the caller read out; right, the chosen call is marked verified at once."""
+    sid, account = request.form.get("call_sid", "")[:64], request.form.get("account_number", "").strip()[:20]
+    code = request.form.get("code", "").strip()
+    back = redirect(url_for("console.live_page", verify=sid, account=account, _anchor="verify"))
     if not code.isdigit():
-        flash("Enter the digits the caller reads out.")
-        return redirect(url_for("console.live_page"))
-    outcome = lookup(ManualCheck).check(account, code, agent_id=g.agent.agent_id)
-    flash({"verified": "Verified: you may access the organisation's account.", "wrong": "Wrong code; the caller may try again.",
-           "locked": "Wrong too many times; send a new code.", "expired": "That code has expired; send a new one.",
-           "unknown": "No live code for that account; send one."}[outcome.value])
-    return redirect(url_for("console.live_page"))
+        flash("Enter the digits the caller reads out.", "verify")
+        return back
+    outcome = lookup(ManualCheck).check(account, code, agent_id=g.agent.agent_id, call_sid=sid)
+    flash(CHECKED[outcome.value], "verify")
+    return back

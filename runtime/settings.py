@@ -32,6 +32,8 @@ DEFAULT_CALLBACK_AFTER_SECONDS = 5 * 60
 DEFAULT_RING_TIMEOUT_SECONDS = 20  # how long an offered agent's phone rings
 DEFAULT_WRAP_UP_SECONDS = 30  # after each call, before the agent is offered the next
 DEFAULT_TWILIO_REST_TIMEOUT_SECONDS = 5.0
+DEFAULT_CONSOLE_STREAMS = 2  # live consoles one process serves at once (each holds a thread)
+DEFAULT_CONSOLE_STREAM_SECONDS = 60  # a console's stream lasts this long; the browser then reconnects
 # Twilio's own hold music, served from its public bucket.
 DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3"
 
@@ -89,6 +91,8 @@ class Settings:
     trusted_proxy_hops: int = 0
     metrics_token: str | None = None
     allow_embedded_redis: bool = False
+    console_streams: int = DEFAULT_CONSOLE_STREAMS
+    console_stream_seconds: int = DEFAULT_CONSOLE_STREAM_SECONDS
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:
@@ -156,6 +160,8 @@ class Settings:
             trusted_proxy_hops=int(get("TRUSTED_PROXY_HOPS", 0)),
             metrics_token=get("METRICS_TOKEN", None),
             allow_embedded_redis=get("ALLOW_EMBEDDED_REDIS", "").lower() in ("1", "true", "yes"),
+            console_streams=int(get("CONSOLE_STREAMS", DEFAULT_CONSOLE_STREAMS)),
+            console_stream_seconds=int(get("CONSOLE_STREAM_SECONDS", DEFAULT_CONSOLE_STREAM_SECONDS)),
         )
 
     @property

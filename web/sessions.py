@@ -136,6 +136,16 @@ class PageSessions(SessionInterface):
         response.set_cookie(name, session.sid, max_age=max(1, int(ends - now)), path=session.area, secure=self._secure, httponly=True,
                             samesite="Lax")
 
+    def still_open(self, session: SessionMixin) -> bool:
+        """Whether this session is still live in Redis: a console's stream ends when it does."""
+        if not isinstance(session, PageSession) or not session.sid:
+            return False
+        with redis_errors():
+            raw = self._redis.get(RECORD + _digest(session.sid))
+        stored = json.loads(raw) if raw else None
+        return bool(stored and stored["holder"]
+                    and stored["started"] + self._lifetime.total_seconds() > self._clock().timestamp())
+
     def end_all(self, area: str, holder: str) -> int:
         """End every session `holder` has in `area` ("/admin" or "/console"): on revocation. How many were live."""
         index = f"{HELD_BY}{area}:{holder}"
