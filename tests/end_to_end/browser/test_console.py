@@ -7,6 +7,7 @@ import re
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from call_store.callbacks import CallbackBook
 from tests.end_to_end.browser.conftest import ADMIN_TOKEN, assert_accessible, horizontal_overflow
@@ -92,10 +93,10 @@ def test_an_agent_claims_a_callback_and_closes_it(page, live_server, served_app,
     a_callback(served_app, CALLER)
     sign_in(page, live_server)
     page.get_by_role("button", name=f"Claim callback to {CALLER}").click()
-    assert "Callback claimed" in page.get_by_role("status").first.inner_text()
-    assert "claimed by 1001" in page.locator("tr.callback").inner_text()
+    expect(page.locator(".notice")).to_contain_text("Callback claimed")
+    expect(page.locator("tr.callback")).to_contain_text("claimed by 1001")
     page.get_by_role("button", name=f"Close callback to {CALLER}").click()
-    assert "No callback requests." in page.locator("#live").inner_text()
+    expect(page.locator("#live")).to_contain_text("No callback requests.")
 
 
 def test_an_ended_session_sends_the_agent_to_the_sign_in_page(page, live_server, served_app, anna):
@@ -117,16 +118,18 @@ def test_an_agent_verifies_the_call_they_chose_and_its_row_turns_verified(page, 
     page.get_by_role("link", name=re.compile("Verify the caller in billing.en.B")).click()
     page.get_by_label("Account number the caller gives").fill("100200")
     page.get_by_role("button", name="Find the organisation").click()
+    page.locator("#verify fieldset").wait_for()
     contacts = page.locator("#verify fieldset label").all_inner_texts()
     assert len(contacts) == 2 and "+46701234567" not in " ".join(contacts) and "jane.doe" not in " ".join(contacts)
     page.get_by_label(re.compile("e-mail to")).check()
     page.get_by_role("button", name="Send the code").click()
-    assert "Code sent to" in page.locator("#verify-result").inner_text()
+    expect(page.locator("#verify-result")).to_contain_text("Code sent to")
     code = re.search(r"\b(\d{6})\b", parts_of(served_app).get(Outbox).messages()[0]["body"]).group(1)
     page.get_by_label("Code the caller reads out").fill(code)
     page.get_by_role("button", name="Check the code").click()
-    assert page.locator("#verify-result").inner_text().startswith("Verified")
+    expect(page.locator("#verify-result")).to_contain_text("Verified: the call is marked verified")
     row = page.locator("tr.waiting")
+    expect(row).to_have_class(re.compile(r"\bverified\b"))
     assert "verified" in row.get_attribute("class").split() and "Contoso (by agent 1001)" in row.inner_text()
     assert_accessible(page)
 
@@ -140,5 +143,7 @@ def test_the_console_fits_a_phone_with_callers_callbacks_and_the_verify_step(pho
     phone_page.get_by_role("link", name=re.compile("Verify the caller")).click()
     phone_page.get_by_label("Account number the caller gives").fill("100200")
     phone_page.get_by_role("button", name="Find the organisation").click()
+    phone_page.wait_for_load_state("load")
+    phone_page.locator("#verify fieldset").wait_for()
     assert horizontal_overflow(phone_page) == 0
     assert_accessible(phone_page)
