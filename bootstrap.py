@@ -31,6 +31,7 @@ from agents.api import bp as agent_api_bp
 from agents.board import QueueBoard
 from agents.console import bp as console_bp
 from agents.live_stream import LiveStreams
+from agents.softphone import VoiceTokens
 from agents.manual_check import ManualCheck
 from call_store.call_state import CallStore
 from call_store.callbacks import CallbackBook
@@ -180,6 +181,9 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
         ManualCheck(directory=directory, verifier=verifier, calls=calls, catalogues=catalogues),
         QueueBoard(waiting=waiting, calls=calls, callbacks=callbacks, tables=tables, clock=clock),
         LiveStreams(limit=settings.console_streams, lifetime=settings.console_stream_seconds),
+        VoiceTokens(account_sid=settings.twilio_account_sid, api_key=settings.twilio_api_key,
+                    api_secret=settings.twilio_api_secret, twiml_app_sid=settings.twilio_twiml_app_sid,
+                    ttl=settings.voice_token_ttl, clock=clock),
         marker,
         Running(redis_embedded="redis" not in overrides and not settings.redis_server_given,
                 token_is_development=not settings.twilio_auth_token,

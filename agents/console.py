@@ -12,6 +12,7 @@ from flask import (
     Response,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -22,10 +23,11 @@ from flask import (
 
 from agents.board import QueueBoard
 from agents.live_stream import LiveStreams
+from agents.softphone import MISSING, VoiceTokens
 from agents.manual_check import ManualCheck
 from call_store.callbacks import CallbackBook
 from web.registry import lookup
-from web.sessions import AGENT_KEY, PageSessions, check_csrf, csrf_token, end_session, start_session
+from web.sessions import AGENT_KEY, CONTENT_SECURITY_POLICY, PageSessions, check_csrf, csrf_token, end_session, start_session
 from workforce.sign_in import AgentSignIn
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -37,6 +39,8 @@ def guard():
     check_csrf()
     agent_id = session.get(SESSION_KEY)
     g.agent = lookup(AgentSignIn).agent(agent_id) if agent_id else None
+    if g.agent is None and request.endpoint == "console.voice_token":
+        return jsonify(error="signed out"), 401
     if request.endpoint not in ("console.sign_in", "console.live_stream") and g.agent is None:
         return redirect(url_for("console.sign_in"))
     return None
@@ -71,9 +75,28 @@ def sign_out():
     return redirect(url_for("console.sign_in"))
 
 
+# The console page also talks to Twilio: the Voice SDK's signalling (wss://voice-js.<edge>.twilio.com), its event
+# gateway (https://eventgw.twilio.com) and its ringtones (https://sdk.twilio.com). Nothing else is added.
+CONSOLE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "default-src 'self';", "default-src 'self'; connect-src 'self' wss://*.twilio.com https://*.twilio.com; "
+                           "media-src 'self' https://sdk.twilio.com;")
+
+
 @bp.get("")
 def live_page():
-    return render_template("console/live_page.html", check=_chosen_call(), **lookup(QueueBoard).live(g.agent))
+    tokens = lookup(VoiceTokens)
+    page = render_template("console/live_page.html", check=_chosen_call(), softphone=tokens.configured,
+                           softphone_missing=MISSING, **lookup(QueueBoard).live(g.agent))
+    return page, 200, {"Content-Security-Policy": CONSOLE_POLICY}
+
+
+@bp.get("/voice-token")
+def voice_token():
+    """A short-lived token for the browser phone (identity: the agent's id); the page fetches another before expiry."""
+    token = lookup(VoiceTokens).issue(g.agent.agent_id)
+    if token is None:
+        return jsonify(error=MISSING), 404
+    return jsonify(token=token.jwt, identity=token.identity, expires_at=int(token.expires_at))
 
 
 def _chosen_call() -> dict:

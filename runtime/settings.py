@@ -33,6 +33,7 @@ DEFAULT_RING_TIMEOUT_SECONDS = 20  # how long an offered agent's phone rings
 DEFAULT_WRAP_UP_SECONDS = 30  # after each call, before the agent is offered the next
 DEFAULT_TWILIO_REST_TIMEOUT_SECONDS = 5.0
 DEFAULT_CONSOLE_STREAMS = 2  # live consoles one process serves at once (each holds a thread)
+DEFAULT_VOICE_TOKEN_TTL_SECONDS = 10 * 60  # a browser phone's token; the page renews it a minute before
 DEFAULT_CONSOLE_STREAM_SECONDS = 60  # a console's stream lasts this long; the browser then reconnects
 # Twilio's own hold music, served from its public bucket.
 DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3"
@@ -93,6 +94,10 @@ class Settings:
     allow_embedded_redis: bool = False
     console_streams: int = DEFAULT_CONSOLE_STREAMS
     console_stream_seconds: int = DEFAULT_CONSOLE_STREAM_SECONDS
+    twilio_api_key: str | None = None
+    twilio_api_secret: str | None = None
+    twilio_twiml_app_sid: str | None = None
+    voice_token_ttl: int = DEFAULT_VOICE_TOKEN_TTL_SECONDS
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:
@@ -162,6 +167,10 @@ class Settings:
             allow_embedded_redis=get("ALLOW_EMBEDDED_REDIS", "").lower() in ("1", "true", "yes"),
             console_streams=int(get("CONSOLE_STREAMS", DEFAULT_CONSOLE_STREAMS)),
             console_stream_seconds=int(get("CONSOLE_STREAM_SECONDS", DEFAULT_CONSOLE_STREAM_SECONDS)),
+            twilio_api_key=get("TWILIO_API_KEY", None),
+            twilio_api_secret=get("TWILIO_API_SECRET", None),
+            twilio_twiml_app_sid=get("TWILIO_TWIML_APP_SID", None),
+            voice_token_ttl=int(get("VOICE_TOKEN_TTL", DEFAULT_VOICE_TOKEN_TTL_SECONDS)),
         )
 
     @property
