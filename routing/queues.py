@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from routing.model import Line, Queue, Severity
 
@@ -23,7 +24,11 @@ class QueueName:
     @classmethod
     def parse(cls, text: str) -> "QueueName | None":
         """None for anything that is not a queue name this router makes."""
-        parts = text.split(".") if isinstance(text, str) else []
+        return _parse_queue_name(text) if isinstance(text, str) and len(text) <= 64 else None
+
+    @classmethod
+    def _parse(cls, text: str) -> "QueueName | None":
+        parts = text.split(".")
         if len(parts) not in (2, 3) or not parts[1].isalpha() or not parts[1].islower() or len(parts[1]) > 8:
             return None
         try:
@@ -43,6 +48,12 @@ class QueueName:
         if self.severity is not None:
             parts.append(self.severity.value)
         return ".".join(parts)
+
+
+@lru_cache(maxsize=1024)
+def _parse_queue_name(text: str) -> QueueName | None:
+    """A name comes in on most webhooks (hold URLs, call records) and is one of a few dozen: parsed once per process."""
+    return QueueName._parse(text)
 
 
 def language_of(locale: str) -> str:
