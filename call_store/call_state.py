@@ -156,11 +156,9 @@ def _decode(name: str, text: str):
 
 
 def _enum(kind, empty=None):
+    members = {member.value: member for member in kind}  # a dict lookup, not Enum's call, per field per read
     def decode(text: str):
-        try:
-            return kind(text)
-        except ValueError:
-            return empty
+        return members.get(text, empty)
     return decode
 
 

@@ -34,6 +34,7 @@ from web.registry import lookup
 
 log = logging.getLogger(__name__)
 
+SETTINGS_HEADER_KEY = "HTTP_" + SIGNATURE_SETTINGS_HEADER.upper().replace("-", "_")  # as WSGI names it
 MAX_FIELD = 256  # longer values are not Twilio's; cut them rather than trip over them
 
 
@@ -72,8 +73,8 @@ def check_signature():
         log.warning("refused a webhook for host %s: set PUBLIC_BASE_URL to the address Twilio calls", request.host[:64])
         return Response("set PUBLIC_BASE_URL to check signatures for this host\n", status=403, mimetype="text/plain")
     url = url or request.url
-    if not webhooks.signed(url, request.form, request.headers.get("X-Twilio-Signature", ""),
-                           request.headers.get(SIGNATURE_SETTINGS_HEADER)):
+    environ = request.environ  # the headers as the server passed them (werkzeug's get raises for a missing one)
+    if not webhooks.signed(url, request.form, environ.get("HTTP_X_TWILIO_SIGNATURE", ""), environ.get(SETTINGS_HEADER_KEY)):
         log.warning("rejected unsigned or forged request to %s", request.path)
         return Response("invalid Twilio signature\n", status=403, mimetype="text/plain")
     return None
@@ -81,32 +82,45 @@ def check_signature():
 
 def observe(response):
     """A blueprint's after_request: how long the webhook took, by endpoint."""
-    if "started" in g:
-        WEBHOOK_SECONDS.labels(request.endpoint or "unknown").observe(time.perf_counter() - g.started)
+    started = g.get("started")
+    if started is not None:
+        endpoint = request.endpoint or "unknown"
+        timer = _timers.get(endpoint)
+        if timer is None:  # labels() validates and locks on every call: once per endpoint is enough
+            timer = _timers.setdefault(endpoint, WEBHOOK_SECONDS.labels(endpoint))
+        timer.observe(time.perf_counter() - started)
     return response
+
+
+_timers: dict = {}
 
 
 def call_params() -> CallParams:
     """Twilio's parameters for this webhook, parsed once: the caller's number, the keys, the attempt."""
     form = request.form
     return CallParams(
-        sid=form.get("CallSid", "")[:64],
-        dialed=form.get("To", "")[:MAX_FIELD],
-        caller=parse_number(form.get("From", "")[:MAX_FIELD]),
-        digits=form.get("Digits", "")[:32],
-        speech=form.get("SpeechResult", "")[:MAX_FIELD],
+        sid=_field(form, "CallSid")[:64],
+        dialed=_field(form, "To")[:MAX_FIELD],
+        caller=parse_number(_field(form, "From")[:MAX_FIELD]),
+        digits=_field(form, "Digits")[:32],
+        speech=_field(form, "SpeechResult")[:MAX_FIELD],
         attempt=url_number("attempt", 1),
     )
 
 
+def _field(form, name: str) -> str:
+    """A parameter, "" when absent (asked first: werkzeug's get raises and catches an exception for a missing one)."""
+    return form[name] if name in form else ""  # noqa: SIM401 (the point is not to call get)
+
+
 def url_number(name: str, default: int = 0) -> int:
     """A whole number the router put in its own (signed) URL; `default` for anything else."""
-    return _number(request.args.get(name, ""), default)
+    return _number(_field(request.args, name), default)
 
 
 def form_number(name: str, default: int = 0) -> int:
     """A whole number among Twilio's parameters (QueuePosition, QueueTime, ...); `default` for anything else."""
-    return _number(request.form.get(name, ""), default)
+    return _number(_field(request.form, name), default)
 
 
 def _number(text: str, default: int) -> int:
@@ -115,7 +129,7 @@ def _number(text: str, default: int) -> int:
 
 
 def url_text(name: str, limit: int = 64) -> str:
-    return request.args.get(name, "")[:limit]
+    return _field(request.args, name)[:limit]
 
 
 def twiml(response: VoiceResponse | str) -> Response:

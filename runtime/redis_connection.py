@@ -23,8 +23,6 @@ API answers 503), so nothing reported as saved lives on the primary alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +47,27 @@ class NotAcknowledged(StoreUnavailable):
     """The primary took a write but too few replicas confirmed it in time: it may yet be lost."""
 
 
-@contextmanager
-def redis_errors() -> Iterator[None]:
+class _RedisErrors:
+    """A plain context manager rather than @contextmanager's generator: it stands around every Redis call, and a
+    generator costs a frame and a StopIteration each time."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is not None and issubclass(kind, redis.RedisError):
+            raise StoreUnavailable(without_arguments(str(error))) from error
+        return False
+
+
+_REDIS_ERRORS = _RedisErrors()
+
+
+def redis_errors() -> _RedisErrors:
     """Where our code touches Redis: its errors leave as StoreUnavailable."""
-    try:
-        yield
-    except redis.RedisError as exc:
-        raise StoreUnavailable(without_arguments(str(exc))) from exc
+    return _REDIS_ERRORS
 
 
 def without_arguments(message: str) -> str:

@@ -10,8 +10,7 @@ store does not need to know which case it is in.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -44,33 +43,63 @@ class _Unit:
 _open: ContextVar[_Unit | None] = ContextVar("unit_of_work", default=None)
 
 
-@contextmanager
-def unit_of_work(client: redis.Redis) -> Iterator[None]:
+class _Scope:
+    """`unit_of_work`'s context manager, a plain class like `staged`'s (one per webhook, no generator)."""
+
+    __slots__ = ("_token", "_unit")
+
+    def __init__(self, client: redis.Redis):
+        self._unit = _Unit(client)
+        self._token = None
+
+    def __enter__(self) -> None:
+        self._token = _open.set(self._unit)
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        unit = self._unit
+        try:
+            if kind is None:
+                unit.send()
+                for action in unit.after:
+                    action()
+        finally:
+            _open.reset(self._token)
+            if unit.pipe is not None:
+                unit.pipe.reset()
+        return False
+
+
+def unit_of_work(client: redis.Redis) -> _Scope:
     """Writes staged inside the block reach Redis together when it ends; none of them if it raises."""
-    unit = _Unit(client)
-    token = _open.set(unit)
-    try:
-        yield
-        unit.send()
-        for action in unit.after:
-            action()
-    finally:
-        _open.reset(token)
-        if unit.pipe is not None:
-            unit.pipe.reset()
+    return _Scope(client)
 
 
-@contextmanager
-def staged(client: redis.Redis) -> Iterator[Pipeline]:
+class _Staged:
+    """`staged`'s context manager, a plain class: stores enter one on every write."""
+
+    __slots__ = ("_client", "_own")
+
+    def __init__(self, client: redis.Redis):
+        self._client = client
+        self._own: Pipeline | None = None
+
+    def __enter__(self) -> Pipeline:
+        unit = _open.get()
+        if unit is not None:
+            return unit.pipeline()
+        self._own = self._client.pipeline()
+        return self._own
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is None and self._own is not None:
+            with redis_errors():
+                self._own.execute()
+        return False
+
+
+def staged(client: redis.Redis) -> _Staged:
     """A pipeline to add writes to: the open unit's, or one of its own sent when the block ends."""
-    unit = _open.get()
-    if unit is not None:
-        yield unit.pipeline()
-        return
-    pipe = client.pipeline()
-    yield pipe
-    with redis_errors():
-        pipe.execute()
+    return _Staged(client)
 
 
 def after_writes(action: Callable[[], None]) -> None:

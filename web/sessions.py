@@ -165,17 +165,24 @@ def security_headers(secure: bool) -> Callable:
     """An after_request: the headers the trusted sites send, on every page, signed-in or public."""
     def add(response):
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Which are set already, in one pass: werkzeug's setdefault raises and catches a KeyError per missing header.
+        present = {name.lower() for name, _ in headers.items()}
+
+        def default(name: str, value: str) -> None:
+            if name.lower() not in present:
+                headers.add(name, value)
+
+        default("X-Content-Type-Options", "nosniff")
         if response.mimetype == "text/html":
-            headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            headers.setdefault("X-Frame-Options", "DENY")
+            default("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            default("X-Frame-Options", "DENY")
         if _area(request.path) is not None:
-            headers.setdefault("Referrer-Policy", "no-referrer")
-            headers.setdefault("Cache-Control", "no-store")
+            default("Referrer-Policy", "no-referrer")
+            default("Cache-Control", "no-store")
         else:
-            headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+            default("Referrer-Policy", "strict-origin-when-cross-origin")
         if secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            default("Strict-Transport-Security", "max-age=31536000")
         return response
     return add
 
