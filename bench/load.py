@@ -235,7 +235,7 @@ def seed(port: int) -> None:
                 "registered_emails": [f"it{index}@bench.example"], "purchased_via": "direct", "plan": "standard"}
         request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/api/orgs/9{index:05d}", data=json.dumps(body).encode(),
                                          method="PUT", headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
-        urllib.request.urlopen(request, timeout=5).read()
+        urllib.request.urlopen(request, timeout=60).read()  # a loaded machine can take a while to start the workers
 
 
 def redis_counts(client: redis.Redis) -> tuple[int, int]:
