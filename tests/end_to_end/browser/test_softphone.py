@@ -2,6 +2,7 @@
 by a stand-in that emits the SDK's own events (tests/browser/stand_ins/twilio_voice_device.js)."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
