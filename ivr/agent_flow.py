@@ -16,13 +16,13 @@ from datetime import datetime
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from call_store.call_state import CallStatus, CallStore, Verified
+from call_store.call_state import CallStatus, CallStore
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
+from ivr.briefing import who_is_coming
 from ivr.twiml import ask, hang_up, say
 from prompts.catalogue import Catalogues, Prompts
 from routing.menu import MAX_ATTEMPTS
-from routing.model import Queue
 from routing.numbers import PhoneNumber
 from routing.serving import Waiting, serving_order
 from runtime.metrics import QUEUE_WAIT_SECONDS
@@ -157,16 +157,7 @@ class AgentFlow:
         self._waiting.left(caller_sid, queue, served=True)
         QUEUE_WAIT_SECONDS.labels(queue.kind.value).observe(waited_seconds)
         self._calls.update(caller_sid, status=CallStatus.CONNECTED, agent=agent_id)
-        language = prompts.raw("language_names").get(queue.language, queue.language)
-        sentences = [prompts.text("whisper_caller", queue=prompts.raw(f"queue_names.{queue.kind.value}"),
-                                  line=self._line_name(state.line), language=language)]
-        if queue.severity:
-            sentences.append(prompts.text("whisper_severity", severity=queue.severity.value))
-        if state.verified is Verified.YES:
-            method = prompts.raw("verified_methods").get(state.verified_by.split(" ")[0], state.verified_by)
-            sentences.append(prompts.text("whisper_verified", name=state.org_name or state.org, method=method))
-        elif queue.kind is not Queue.PRESALES:
-            sentences.append(prompts.text("whisper_unverified"))
+        sentences = who_is_coming(prompts, state, self._line_name)
         minutes = waited_seconds // 60
         sentences.append(prompts.text("whisper_waited", minutes=minutes) if minutes else prompts.text("whisper_waited_short"))
         for sentence in sentences:

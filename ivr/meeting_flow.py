@@ -26,14 +26,15 @@ from urllib.parse import urlencode
 import redis
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from call_store.call_state import CallState, CallStatus, CallStore, Verified
+from call_store.call_state import CallState, CallStatus, CallStore
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
+from ivr.briefing import who_is_coming
 from ivr.enqueue import QueueEntry
 from ivr.twiml import ask, hang_up, say
 from prompts.catalogue import Catalogues, Prompts
-from routing.model import Queue
 from routing.menu import DEFAULT_QUEUE
+from routing.model import Queue
 from routing.response_times import first_response
 from runtime.metrics import QUEUE_WAIT_SECONDS
 from runtime.twilio_rest import RestFailed, VoiceRest
@@ -125,16 +126,7 @@ class MeetingFlow:
         """Queue, line, language; severity; organisation and how verified (or plainly not); plan and the
         first response promised; transferred by whom and why; how long since they first joined the queue."""
         queue = state.queue_name
-        language = prompts.raw("language_names").get(queue.language, queue.language)
-        sentences = [prompts.text("whisper_caller", queue=prompts.raw(f"queue_names.{queue.kind.value}"),
-                                  line=self._line_name(state.line), language=language)]
-        if queue.severity:
-            sentences.append(prompts.text("whisper_severity", severity=queue.severity.value))
-        if state.verified is Verified.YES:
-            method = prompts.raw("verified_methods").get(state.verified_by.split(" ")[0], state.verified_by)
-            sentences.append(prompts.text("whisper_verified", name=state.org_name or state.org, method=method))
-        elif queue.kind is not Queue.PRESALES:
-            sentences.append(prompts.text("whisper_unverified"))
+        sentences = who_is_coming(prompts, state, self._line_name)
         if queue.kind is not Queue.PRESALES:
             plan = prompts.raw("plan_names").get(state.plan or "standard", state.plan)
             promise = prompts.raw(f"response_times.{first_response(queue.severity, state.plan, state.line)}")

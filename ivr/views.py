@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, request
-from werkzeug.exceptions import RequestEntityTooLarge
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ivr.answer_flow import AnswerFlow
 from ivr.callback_flow import CallbackFlow
