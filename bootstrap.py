@@ -34,7 +34,7 @@ from agents.live_stream import LiveStreams
 from agents.softphone import VoiceTokens
 from agents.manual_check import ManualCheck
 from call_store.call_state import CallStore
-from call_store.callbacks import CallbackBook
+from call_store.callbacks import CallbackBook, CallbackLimits
 from call_store.controls import CallControls
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
@@ -149,7 +149,8 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     codes = CodeBook(client, clock, code_secret, code_policy(settings))
     calls = CallStore(client, settings.call_ttl, directory, codes)
     waiting = WaitingRoom(client, clock)
-    callbacks = CallbackBook(client, clock)
+    callbacks = CallbackBook(client, clock, CallbackLimits(per_number=settings.callback_limit_per_number,
+                                                           withheld=settings.callback_limit_withheld))
     audit = AuditLog(client, clock)
     verifier = Verifier(codes, senders, audit, wait=settings.delivery_wait)
     agents = AgentDirectory(client)

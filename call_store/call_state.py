@@ -237,6 +237,11 @@ class CallStore:
         """Some fields of the call, typed as `CallState` types them."""
         self._write(sid, encode(**changes), self._ttl)
 
+    def changes(self, sid: str, **changes) -> tuple[str, dict[str, str], int]:
+        """What `update` would write (the key, the fields typed as `CallState` types them, the expiry),
+        for a script that writes it only if it decides to."""
+        return KEY_PREFIX + sid, encode(**changes), self._ttl
+
     def recovered(self, sid: str, **fields) -> None:
         """A call Redis never heard of (it was away when the call came in), as its hold webhook describes it:
         fields already there stay (HSETNX); it is queued now, whatever it was."""

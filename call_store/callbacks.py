@@ -4,6 +4,11 @@ A request keeps the time its caller first joined the queue, so it is served in
 that order rather than as a new arrival, and is due only while its queue is
 open. Records live in Redis (append-only persistence), so none is lost when a
 process or Redis restarts.
+
+Open callbacks are capped (issue 16), so that nobody can fill the agents' list or have a victim rung
+again and again: per number rung, per caller ID that booked them, and for withheld callers, who are
+identified by the number they key (its cap) and share one budget besides. The check and the booking
+are one Lua script, so concurrent bookings cannot pass the cap together.
 """
 from __future__ import annotations
 
@@ -20,10 +25,62 @@ from routing.queues import QueueName
 from routing.serving import Waiting, serving_order
 from runtime.metrics import CALLBACKS
 from runtime.redis_connection import acknowledged, redis_errors, unless_network
-from runtime.unit_of_work import staged
+from runtime.unit_of_work import now_with_staged
 
 OPEN = "callbacks:open"  # sorted by the caller's original place in line
 RECORD = "callback:"
+TO_NUMBER = "callbacks:to:"  # + E.164: the ids of the callbacks booked to ring that number
+FROM_CALLER = "callbacks:from:"  # + the booking caller ID, or WITHHELD: the ids of the callbacks it booked
+WITHHELD = "withheld"
+
+# KEYS: the record, the open list, the number's set, the caller's set, the call's hash.
+# ARGV: id, record (JSON), place, cap for the number, cap for the caller, call TTL, then the call's fields
+# and values. A set's member whose record is gone or closed no longer counts (and is dropped).
+# Answers 0 when booked (with the call's fields written), 1 when the number is full, 2 when the caller is.
+_BOOK = """
+local function open_in(set)
+  local count = 0
+  for _, id in ipairs(redis.call('SMEMBERS', set)) do
+    local raw = redis.call('GET', '""" + RECORD + """' .. id)
+    if raw and cjson.decode(raw)['status'] ~= 'closed' then count = count + 1 else redis.call('SREM', set, id) end
+  end
+  return count
+end
+if open_in(KEYS[3]) >= tonumber(ARGV[4]) then return 1 end
+if open_in(KEYS[4]) >= tonumber(ARGV[5]) then return 2 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+if #ARGV > 6 then
+  redis.call('HSET', KEYS[5], unpack(ARGV, 7))
+  redis.call('EXPIRE', KEYS[5], ARGV[6])
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class CallbackLimits:
+    per_number: int = 2  # open callbacks to one number, and booked from one caller ID
+    withheld: int = 20  # open callbacks booked by all withheld callers together
+
+
+class CallbackRefused(Exception):
+    """Too many open callbacks already: `scope` is "number" (to that number), "caller" (booked from that
+    caller ID) or "withheld" (booked by withheld callers together)."""
+
+    def __init__(self, scope: str):
+        super().__init__(scope)
+        self.scope = scope
+
+
+@dataclass(frozen=True)
+class CallWrite:
+    """Fields of the call's hash to write only if the booking goes through (`CallStore.changes`)."""
+    key: str
+    fields: dict[str, str]
+    ttl: int
 
 
 @dataclass
@@ -39,6 +96,7 @@ class Callback:
     org: str = ""
     org_name: str = ""
     verified: str = ""
+    caller: str = ""  # the caller ID that booked it (E.164), "" when withheld
     status: str = "open"  # open -> claimed -> closed
     claimed_by: str = ""
     closed_at: float = 0.0
@@ -54,14 +112,27 @@ class Callback:
 
 
 class CallbackBook:
-    def __init__(self, client: redis.Redis, clock: Callable[[], datetime]):
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], limits: CallbackLimits = CallbackLimits()):
         self._redis = client
         self._clock = clock
+        self.limits = limits
 
-    def request(self, **fields) -> Callback:
+    def request(self, *, then: CallWrite | None = None, **fields) -> Callback:
+        """Book it, unless its number or its caller already has as many open callbacks as allowed
+        (`CallbackRefused`). `then`, the call's record of it, is written only with the booking; the
+        webhook's staged writes go in the same round trip, which replicas confirm."""
         callback = Callback(id=secrets.token_hex(6), requested_at=self._clock().timestamp(), **fields)
-        with staged(self._redis) as pipe:  # with the call's record of it, in one MULTI that replicas confirm
-            acknowledged(pipe).set(RECORD + callback.id, json.dumps(asdict(callback))).zadd(OPEN, {callback.id: callback.place})
+        limits = self.limits
+        keys = [RECORD + callback.id, OPEN, TO_NUMBER + callback.number, FROM_CALLER + (callback.caller or WITHHELD),
+                then.key if then else RECORD + callback.id]
+        args = [callback.id, json.dumps(asdict(callback)), callback.place, limits.per_number,
+                limits.per_number if callback.caller else limits.withheld, then.ttl if then else 0,
+                *(item for pair in (then.fields.items() if then else ()) for item in pair)]
+        full = now_with_staged(self._redis, lambda pipe: acknowledged(pipe).eval(_BOOK, len(keys), *keys, *args))
+        if full:
+            scope = "number" if full == 1 else "caller" if callback.caller else WITHHELD
+            CALLBACKS.labels(f"refused-{scope}").inc()
+            raise CallbackRefused(scope)
         CALLBACKS.labels("requested").inc()
         return callback
 
@@ -113,6 +184,8 @@ class CallbackBook:
                     pipe.set(key, json.dumps(asdict(callback)))
                     if callback.status == "closed":
                         pipe.zrem(OPEN, callback_id)
+                        pipe.srem(TO_NUMBER + callback.number, callback_id)
+                        pipe.srem(FROM_CALLER + (callback.caller or WITHHELD), callback_id)
                     pipe.execute()
                     return True
                 except redis.WatchError as race:

@@ -3,14 +3,15 @@
 The caller leaves the queue (`<Leave/>`), confirms the number to call (their
 caller ID or one they key in, checked with phonenumbers), hears the first
 response promised for their severity and plan, and the request is stored
-with their original place in line.
+with their original place in line. A number, or a caller, that already has
+as many open callbacks as allowed is told so and none is booked.
 """
 from __future__ import annotations
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from call_store.call_state import CallbackWish, CallState, CallStatus, CallStore
-from call_store.callbacks import CallbackBook
+from call_store.callbacks import WITHHELD, CallbackBook, CallbackRefused, CallWrite
 from ivr.call_context import CallContext, CallParams
 from ivr.twiml import ask, hang_up, question
 from prompts.catalogue import Prompts
@@ -86,13 +87,19 @@ class CallbackFlow:
         return ask(action, prompts, [lead, prompts.text("callback_ask_number")], digits=None, silence=action)
 
     def _book_for(self, state: CallState, prompts: Prompts, number: str) -> VoiceResponse:
+        """Book it (a replayed webhook for a call whose callback is booked books none again), or say why not."""
         now = self._context.clock()
         place = (state.enqueued_at or now).timestamp()
         queue = state.queue or Queue.TECHNICAL
-        self._book.request(sid=state.sid, number=number, line=state.line, queue_name=str(state.queue_name or ""),
-                           language=state.language, place=place, org=state.org, org_name=state.org_name,
-                           verified=state.verified.value)
-        self._calls.update(state.sid, callback=CallbackWish.BOOKED, status=CallStatus.CALLBACK)
+        if state.callback is not CallbackWish.BOOKED:
+            booked = CallWrite(*self._calls.changes(state.sid, callback=CallbackWish.BOOKED, status=CallStatus.CALLBACK))
+            try:
+                self._book.request(sid=state.sid, number=number, line=state.line, queue_name=str(state.queue_name or ""),
+                                   language=state.language, place=place, org=state.org, org_name=state.org_name,
+                                   verified=state.verified.value, caller=state.caller, then=booked)
+            except CallbackRefused as refused:
+                key = "callback_unavailable" if refused.scope == WITHHELD else "callback_already_booked"
+                return hang_up(prompts, prompts.text(key), prompts.text("goodbye"))
         label = prompts.raw(f"queue_names.{queue.value}")
         sentences = [prompts.text("callback_booked", last_digits=_last_digits(number))]
         if not self._context.queue_open(state):

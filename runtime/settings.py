@@ -30,6 +30,8 @@ DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 DEFAULT_DELIVERY_TIMEOUT_SECONDS = 5.0
 DEFAULT_DELIVERY_WAIT_SECONDS = 0.8  # a webhook waits no longer on a send
 DEFAULT_CALLBACK_AFTER_SECONDS = 5 * 60
+DEFAULT_CALLBACK_LIMIT_PER_NUMBER = 2  # open callbacks to one number, and booked from one caller ID
+DEFAULT_CALLBACK_LIMIT_WITHHELD = 20  # open callbacks booked by all withheld callers together
 DEFAULT_RING_TIMEOUT_SECONDS = 20  # how long an offered agent's phone rings
 DEFAULT_WRAP_UP_SECONDS = 30  # after each call, before the agent is offered the next
 DEFAULT_TWILIO_REST_TIMEOUT_SECONDS = 5.0
@@ -75,6 +77,8 @@ class Settings:
     twilio_api_url: str = DEFAULT_TWILIO_API_URL
     twilio_workflow_sid: str | None = None
     callback_after: int = DEFAULT_CALLBACK_AFTER_SECONDS
+    callback_limit_per_number: int = DEFAULT_CALLBACK_LIMIT_PER_NUMBER
+    callback_limit_withheld: int = DEFAULT_CALLBACK_LIMIT_WITHHELD
     ring_timeout: int = DEFAULT_RING_TIMEOUT_SECONDS
     wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS
     twilio_rest_timeout: float = DEFAULT_TWILIO_REST_TIMEOUT_SECONDS
@@ -150,6 +154,8 @@ class Settings:
             twilio_api_url=get("TWILIO_API_URL", DEFAULT_TWILIO_API_URL),
             twilio_workflow_sid=get("TWILIO_WORKFLOW_SID", None),
             callback_after=int(get("CALLBACK_AFTER", DEFAULT_CALLBACK_AFTER_SECONDS)),
+            callback_limit_per_number=int(get("CALLBACK_LIMIT_PER_NUMBER", DEFAULT_CALLBACK_LIMIT_PER_NUMBER)),
+            callback_limit_withheld=int(get("CALLBACK_LIMIT_WITHHELD", DEFAULT_CALLBACK_LIMIT_WITHHELD)),
             ring_timeout=int(get("RING_TIMEOUT", DEFAULT_RING_TIMEOUT_SECONDS)),
             wrap_up_seconds=int(get("WRAP_UP_SECONDS", DEFAULT_WRAP_UP_SECONDS)),
             twilio_rest_timeout=float(get("TWILIO_REST_TIMEOUT", DEFAULT_TWILIO_REST_TIMEOUT_SECONDS)),

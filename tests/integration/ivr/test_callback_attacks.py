@@ -1,21 +1,58 @@
 """Callbacks as a stranger would abuse them (issue 16): no premium-rate or other costly number is
-booked, whether keyed or as the caller ID, and only the agent who claimed a callback (or a
-supervisor) can close it."""
+booked, whether keyed or as the caller ID; open callbacks are capped per number rung, per caller ID
+that booked them and, for withheld callers, by the number they key and one shared budget; and only
+the agent who claimed a callback (or a supervisor) can close it.
+
+Every booking here goes through the signed webhooks Twilio sends (`/ivr/callback-confirm`,
+`/ivr/callback-number`) from the `<Gather>` the router answers with
+(https://www.twilio.com/docs/voice/twiml/gather: `Digits` posted to the `action` URL).
+"""
 from __future__ import annotations
 
 import re
+import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
+from app import create_app
 from call_store.callbacks import CallbackBook
+from tests.conftest import TWILIO_TOKEN
 from tests.integration.ivr.test_callbacks import app, call  # noqa: F401  (the same app and caller)
+from tests.twiml import parse, signed_post
 from web.registry import parts_of
 
 SATURDAY_NOON = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)  # UK billing closed: a callback is offered
 PREMIUM = "+449098790000"
 BOOKED = "Thank you. We will call you back on the number ending in"
 ADMIN = {"Authorization": "Bearer t"}
+ATTACKER = "+447911000099"
+VICTIMS = ["07911123457#", "07911123458#", "07911123459#", "07911123460#"]
+ALREADY = "We already have a callback booked for you, or to that number, and will call you back as promised."
+UNAVAILABLE = "We cannot book a callback right now. Please call again later."
+
+
+def book(client, keyed: str, from_: str, n: int):
+    """One call to the UK's closed billing queue asking to be called back on `keyed`: what it was told."""
+    answers = ["2", "2", "2", keyed] if from_ != "anonymous" else ["2", "2", keyed]
+    return call(client, answers, from_=from_, sid="CA" + f"{n:032x}").said()
+
+
+def at_the_number_question(client, sid: str) -> str:
+    """A withheld call, through its signed webhooks, up to the question for a number to call back
+    (billing, then the closed queue's callback offer): the question's action path."""
+    params = {"CallSid": sid, "To": "+448000326417", "From": "anonymous"}
+    path, digits = "/ivr/voice", ""
+    while not path.startswith("/ivr/callback-number"):
+        reply = signed_post(client, path, {**params, **({"Digits": digits} if digits else {})}, TWILIO_TOKEN)
+        gather = next(verb for verb in parse(reply.data) if verb.name == "Gather")
+        path, digits = "/ivr/" + gather.attrs["action"], "2"
+    return path
+
+
+def booked_numbers(app) -> list[str]:
+    return sorted(callback.number for callback in parts_of(app).get(CallbackBook).outstanding())
 
 
 @pytest.mark.parametrize("keyed", ["09098790000#", "00449098790000#", "08712345678#"])  # premium rate, shared cost
@@ -75,3 +112,103 @@ def test_only_the_claiming_agent_or_a_supervisor_closes_a_callback(app_with_admi
     bert("claim", second.id)
     sue("close", second.id)
     assert book.get(second.id).status == "closed"
+
+
+def test_one_caller_id_cannot_book_callbacks_to_any_number_of_victims(client, app, clock):
+    """The same caller ID, keying a new victim's number each call: two are booked (the default
+    CALLBACK_LIMIT_PER_NUMBER), the third is told one is booked already and none is added."""
+    clock.at = SATURDAY_NOON
+    for n, keyed in enumerate(VICTIMS[:2]):
+        assert any(text.startswith(BOOKED) for text in book(client, keyed, ATTACKER, n))
+    said = book(client, VICTIMS[2], ATTACKER, 2)
+    assert ALREADY in said and not any(text.startswith(BOOKED) for text in said)
+    assert booked_numbers(app) == ["+447911123457", "+447911123458"]
+
+
+def test_a_victim_is_not_booked_again_and_again_whoever_asks(client, app, clock):
+    """Withheld callers (identified by the number they key) and callers with other caller IDs
+    all keying one victim's number: two open callbacks to it, no more."""
+    clock.at = SATURDAY_NOON
+    callers = ["anonymous", "+447911000001", "anonymous", "+447911000002"]
+    told = [book(client, VICTIMS[0], caller, n) for n, caller in enumerate(callers)]
+    assert [any(text.startswith(BOOKED) for text in said) for said in told] == [True, True, False, False]
+    assert all(ALREADY in said for said in told[2:])
+    assert booked_numbers(app) == ["+447911123457"] * 2
+
+
+@pytest.fixture
+def small_app(settings, redis_client, clock):
+    return create_app({"settings": replace(settings, callback_limit_per_number=1, callback_limit_withheld=2),
+                       "redis": redis_client, "clock": clock})
+
+
+def test_withheld_callers_share_one_budget_and_the_limits_are_settings(small_app, clock):
+    """CALLBACK_LIMIT_WITHHELD=2: the third withheld booking, to a fresh number, is refused as
+    unavailable; CALLBACK_LIMIT_PER_NUMBER=1: a caller ID's second booking is refused."""
+    clock.at = SATURDAY_NOON
+    client = small_app.test_client()
+    assert any(text.startswith(BOOKED) for text in book(client, VICTIMS[0], "anonymous", 0))
+    assert any(text.startswith(BOOKED) for text in book(client, VICTIMS[1], "anonymous", 1))
+    assert UNAVAILABLE in book(client, VICTIMS[2], "anonymous", 2)
+    assert any(text.startswith(BOOKED) for text in book(client, VICTIMS[3], ATTACKER, 3))
+    assert ALREADY in book(client, "07911123461#", ATTACKER, 4)
+    assert booked_numbers(small_app) == ["+447911123457", "+447911123458", "+447911123460"]
+
+
+def test_a_closed_callback_frees_its_place_under_the_cap(app_with_admin, clock):
+    """Claimed and closed by the agent, the victim's number may be booked again."""
+    clock.at = SATURDAY_NOON
+    client = app_with_admin.test_client()
+    assert client.put("/admin/api/agents/1001", headers=ADMIN, json={
+        "name": "Anna", "pin": "4711", "password": "correct horse battery", "queues": ["billing"], "languages": ["en"],
+        "phones": [], "supervisor": False}).status_code == 201
+    for n in range(2):
+        book(client, VICTIMS[0], "anonymous", n)
+    assert ALREADY in book(client, VICTIMS[0], "anonymous", 2)
+    anna = console(app_with_admin, "1001")
+    first = parts_of(app_with_admin).get(CallbackBook).outstanding()[0]
+    anna("claim", first.id)
+    assert ALREADY in book(client, VICTIMS[0], "anonymous", 3)  # claimed is still open
+    anna("close", first.id)
+    assert any(text.startswith(BOOKED) for text in book(client, VICTIMS[0], "anonymous", 4))
+    assert len(booked_numbers(app_with_admin)) == 2
+
+
+def test_concurrent_bookings_cannot_pass_the_cap_together(app, clock):
+    """Twelve calls keying the same number at the same instant, as a script would send them: the check
+    and the booking are one step in Redis, so exactly two are booked and ten are refused."""
+    clock.at = SATURDAY_NOON
+    client = app.test_client()
+    sids = ["CA" + f"{0xC0 + n:032x}" for n in range(12)]
+    paths = {sid: at_the_number_question(client, sid) for sid in sids}
+    start, answers = threading.Barrier(len(sids)), {}
+
+    def key_number(sid):
+        own = app.test_client()
+        start.wait()
+        reply = signed_post(own, paths[sid],
+                            {"CallSid": sid, "To": "+448000326417", "From": "anonymous", "Digits": VICTIMS[0]}, TWILIO_TOKEN)
+        answers[sid] = reply.get_data(as_text=True)
+
+    threads = [threading.Thread(target=key_number, args=(sid,)) for sid in sids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum("We will call you back on the number ending in 3 4 5 7" in text for text in answers.values()) == 2
+    assert sum("already have a callback booked" in text for text in answers.values()) == 10
+    assert booked_numbers(app) == ["+447911123457"] * 2
+
+
+def test_a_replayed_booking_webhook_books_once_and_answers_as_before(client, app, clock):
+    """Twilio retries, or an attacker sends the captured `/ivr/callback-number` again: still one
+    callback, and the caller hears the same confirmation."""
+    clock.at = SATURDAY_NOON
+    sid = "CA" + "7" * 32
+    book(client, VICTIMS[0], "anonymous", 0x7777)  # another call's booking, which this one's must not disturb
+    base = {"CallSid": sid, "To": "+448000326417", "From": "anonymous"}
+    path = at_the_number_question(client, sid)
+    first, again = (signed_post(client, path, {**base, "Digits": VICTIMS[1]}, TWILIO_TOKEN).get_data(as_text=True)
+                    for _ in range(2))
+    assert "ending in 3 4 5 8" in first and first == again
+    assert booked_numbers(app) == ["+447911123457", "+447911123458"]

@@ -75,12 +75,12 @@ def test_callbacks_are_served_in_the_order_callers_first_queued(app, clock):
     """Asked later but queued earlier comes first; severity A before both."""
     book = parts_of(app).get(CallbackBook)
     base = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc).timestamp()
-    common = {"number": "+447911123456", "line": "GB", "language": "en-GB"}
+    common = {"line": "GB", "language": "en-GB"}  # three callers, three numbers (a number's open callbacks are capped)
     clock.at = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
-    early = book.request(sid="CA1", queue_name="billing.en.B", place=base, **common)
+    early = book.request(sid="CA1", number="+447911123456", queue_name="billing.en.B", place=base, **common)
     clock.at = datetime(2026, 11, 24, 9, 20, tzinfo=timezone.utc)
-    late = book.request(sid="CA2", queue_name="billing.en.B", place=base + 600, **common)
-    urgent = book.request(sid="CA3", queue_name="technical.en.A", place=base + 900, **common)
+    late = book.request(sid="CA2", number="+447911123457", queue_name="billing.en.B", place=base + 600, **common)
+    urgent = book.request(sid="CA3", number="+447911123458", queue_name="technical.en.A", place=base + 900, **common)
     assert [callback.id for callback in book.outstanding()] == [urgent.id, early.id, late.id]
 
 
