@@ -10,11 +10,13 @@ and its changelog "Twilio performs SHAKEN/STIR verification on incoming calls to
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
 from app import create_app
+from call_store.waiting import WaitingRoom
 from tests.conftest import CONTOSO, TWILIO_TOKEN
 from tests.twiml import parse, signed_post
 from verification.directory import Directory
@@ -69,3 +71,29 @@ def test_a_replayed_entry_webhook_does_not_reset_a_call_under_way(client, regist
     after = redis_client.hgetall("call:" + SID)
     assert {key: after[key] for key in ("org", "org_name", "verified", "verified_by", "status", "queue_name")} == \
         {key: before[key] for key in ("org", "org_name", "verified", "verified_by", "status", "queue_name")}
+
+
+def test_a_replayed_entry_webhook_keeps_a_code_verified_caller_verified_and_in_place(client, register, redis_client,
+                                                                                      smtp_inbox, app):
+    """A stranger's number, verified by an e-mailed code and queued; the captured `/ivr/voice` sent again
+    (signed, as Twilio would resend it, https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides)
+    answers with TwiML and leaves the organisation, the verification, the queue and the place in line as they were:
+    `AnswerFlow.answer` reads the call under way and writes nothing for it."""
+    register("100200", **CONTOSO)
+    params = {"CallSid": SID, "To": "+448000326417", "From": "+447912999888"}
+    for path, digits in (("/ivr/voice", ""), ("/ivr/menu?attempt=1", "2"), ("/ivr/verify-account?attempt=1", "100200#"),
+                         ("/ivr/verify-channel?attempt=1", "3")):
+        signed_post(client, path, {**params, "Digits": digits}, TWILIO_TOKEN)
+    code = re.search(r"\b(\d{6})\b", smtp_inbox.messages[-1].get_content()).group(1)
+    verbs = parse(signed_post(client, "/ivr/verify-code?attempt=1&account=100200", {**params, "Digits": code},
+                              TWILIO_TOKEN).data)
+    assert verbs[-1].name == "Enqueue"
+    waiting = parts_of(app).get(WaitingRoom)
+    before, place = redis_client.hgetall("call:" + SID), [(entry.sid, entry.since) for entry in waiting.everyone()]
+    assert (before["org"], before["verified"], before["verified_by"], before["status"]) == ("100200", "yes", "email",
+                                                                                             "queued")
+    for _ in range(2):
+        replay = signed_post(client, "/ivr/voice", params, TWILIO_TOKEN)
+        assert replay.status_code == 200 and parse(replay.data)  # valid TwiML, as for the first request
+    assert redis_client.hgetall("call:" + SID) == before
+    assert [(entry.sid, entry.since) for entry in waiting.everyone()] == place == [(SID, place[0][1])]
