@@ -19,7 +19,7 @@ import pytest
 from app import create_app
 from call_store.callbacks import CallbackBook
 from tests.conftest import TWILIO_TOKEN
-from tests.integration.ivr.test_callbacks import app, call  # noqa: F401  (the same app and caller)
+from tests.integration.ivr.test_callbacks import call
 from tests.twiml import parse, signed_post
 from web.registry import parts_of
 
@@ -37,6 +37,12 @@ def book(client, keyed: str, from_: str, n: int):
     """One call to the UK's closed billing queue asking to be called back on `keyed`: what it was told."""
     answers = ["2", "2", "2", keyed] if from_ != "anonymous" else ["2", "2", keyed]
     return call(client, answers, from_=from_, sid="CA" + f"{n:032x}").said()
+
+
+@pytest.fixture
+def app(settings, redis_client, clock):
+    """The router as test_callbacks.py has it (a callback offered after 30 s on hold), with its default caps."""
+    return create_app({"settings": replace(settings, callback_after=30), "redis": redis_client, "clock": clock})
 
 
 def at_the_number_question(client, sid: str) -> str:
