@@ -153,12 +153,21 @@ def test_withheld_callers_share_one_budget_and_the_limits_are_settings(small_app
     unavailable; CALLBACK_LIMIT_PER_NUMBER=1: a caller ID's second booking is refused."""
     clock.at = SATURDAY_NOON
     client = small_app.test_client()
+    before = {scope: refused(client, scope) for scope in ("withheld", "caller")}
     assert any(text.startswith(BOOKED) for text in book(client, VICTIMS[0], "anonymous", 0))
     assert any(text.startswith(BOOKED) for text in book(client, VICTIMS[1], "anonymous", 1))
     assert UNAVAILABLE in book(client, VICTIMS[2], "anonymous", 2)
     assert any(text.startswith(BOOKED) for text in book(client, VICTIMS[3], ATTACKER, 3))
     assert ALREADY in book(client, "07911123461#", ATTACKER, 4)
     assert booked_numbers(small_app) == ["+447911123457", "+447911123458", "+447911123460"]
+    assert {scope: refused(client, scope) - before[scope] for scope in before} == {"withheld": 1, "caller": 1}
+
+
+def refused(client, scope: str) -> float:
+    """Refusals of `scope` so far, as /metrics shows them to the alerting."""
+    text = client.get("/metrics").get_data(as_text=True)
+    found = re.search(rf'router_callbacks_total\{{event="refused-{scope}"\}} ([0-9.e+]+)', text)
+    return float(found.group(1)) if found else 0.0
 
 
 def test_a_closed_callback_frees_its_place_under_the_cap(app_with_admin, clock):
