@@ -15,6 +15,7 @@ from datetime import datetime
 
 import redis
 
+from call_store.events import CallEvents
 from routing.model import Queue
 from routing.queues import QueueName
 from routing.serving import Waiting, serving_order
@@ -54,15 +55,18 @@ class Callback:
 
 
 class CallbackBook:
-    def __init__(self, client: redis.Redis, clock: Callable[[], datetime]):
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], events: CallEvents | None = None):
         self._redis = client
         self._clock = clock
+        self._events = events  # the wallboard's record of requests and claims (None: not recorded)
 
     def request(self, **fields) -> Callback:
         callback = Callback(id=secrets.token_hex(6), requested_at=self._clock().timestamp(), **fields)
         with staged(self._redis) as pipe:  # with the call's record of it, in one MULTI that replicas confirm
             acknowledged(pipe).set(RECORD + callback.id, json.dumps(asdict(callback))).zadd(OPEN, {callback.id: callback.place})
         CALLBACKS.labels("requested").inc()
+        if self._events is not None:
+            self._events.callback_requested(callback.sid, callback.line, callback.queue_name)
         return callback
 
     def get(self, callback_id: str) -> Callback | None:
@@ -80,7 +84,11 @@ class CallbackBook:
 
     def claim(self, callback_id: str, agent_id: str) -> bool:
         """True if this agent now has it; False if someone else claimed or closed it first."""
-        return self._counted("claimed", self._change(callback_id, lambda cb: cb.status == "open", status="claimed", claimed_by=agent_id))
+        claimed = self._counted("claimed", self._change(callback_id, lambda cb: cb.status == "open", status="claimed", claimed_by=agent_id))
+        callback = self.get(callback_id) if claimed and self._events is not None else None
+        if callback is not None:  # the claiming agent dials the caller back
+            self._events.callback_dialled(callback.sid, callback.line, callback.queue_name, agent_id)
+        return claimed
 
     def close(self, callback_id: str, agent_id: str, supervisor: bool = False) -> bool:
         """Only a claimed callback closes, and only by the agent who claimed it (or a supervisor): an
