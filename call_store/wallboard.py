@@ -1,8 +1,8 @@
 """The supervisor's wallboard: today's figures per queue, the agents by state, the live calls, and the
 series its charts draw, read from the call events' counters (`call_store.events`) and the agents' presence.
 
-The arithmetic is `routing.wallboard`'s (pure); this module reads Redis (two round trips: the counters
-and who waits; the agents and their presence) and puts the figures together.
+The arithmetic is `routing.wallboard`'s (pure); this module reads Redis (four round trips: the counters,
+moves and who waits in one; the agents' records in two; their presence in one) and puts the figures together.
 """
 from __future__ import annotations
 
