@@ -81,9 +81,9 @@ def scripted(world):
     return world
 
 
-def figures_of(text: str) -> dict[str, str]:
-    """The queue card's figures (dt -> dd text) for Sweden's technical queue."""
-    card = re.search(r'<h3 id="queue-\d+">technical\.sv\.A \(SE\)</h3>(.*?)</article>', text, re.S).group(1)
+def figures_of(text: str, label: str = "technical.sv.A (SE)") -> dict[str, str]:
+    """A queue card's figures (dt -> dd text), by default Sweden's technical queue's."""
+    card = re.search(rf'<h3 id="queue-\d+">{re.escape(label)}</h3>(.*?)</article>', text, re.S).group(1)
     pairs = re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", card, re.S)
     return {name: " ".join(re.sub(r"<[^>]+>", " ", value).split()) for name, value in pairs}
 
@@ -189,3 +189,32 @@ def test_a_supervisor_listens_to_a_live_call(world):
     [join] = [r for r in world.api.received if r["method"] == "POST" and r["path"].endswith("/Participants.json")]
     assert join["form"]["To"] == SUPERVISOR["phones"][0] and join["form"]["Muted"] == "true"
     assert "Calling you now: you will be listening (muted)" in client.get("/console/wallboard").get_data(as_text=True)
+
+
+def test_a_cold_transfer_ends_the_talk_in_the_first_queue_and_offers_the_caller_to_the_next(world):
+    """Anna takes a technical caller after 20 s, talks 3 minutes and transfers them to billing (Calls update
+    `Url`, https://www.twilio.com/docs/voice/api/call-resource): technical has 1 transferred, handle 3 min;
+    billing has the caller offered and waiting, their wait there starting at the transfer."""
+    from call_store.call_state import CallStore
+
+    world.agent("1001", ANNA, talk_seconds=None)
+    world.agent("1009", SUPERVISOR)
+    caller = world.caller(talk_seconds=None)
+    world.clock.at += timedelta(seconds=20)
+    world.available("1001")
+    world.advance(40)
+    world.clock.at += timedelta(minutes=3)
+    response = world.client.post(f"/agent/api/calls/{caller.call_sid}/transfer", json={"queue": "billing", "reason": "invoice"},
+                                 auth=("1001", ANNA["password"]))
+    assert response.status_code == 200
+    world.settle()
+    billing = str(world.parts.get(CallStore).get(caller.call_sid).queue_name)
+    world.clock.at += timedelta(seconds=30)
+    text = console(world, "1009").get("/console/wallboard/day.csv").get_data(as_text=True)
+    rows = {(row["line"], row["queue"]): row for row in csv.DictReader(io.StringIO(text))}
+    technical = rows[KEY]
+    assert (technical["answered"], technical["transferred"], technical["handled"], technical["average_handle_seconds"]) == (
+        "1", "1", "1", "180.0")
+    assert (rows[("SE", billing)]["offered"], rows[("SE", billing)]["answered"]) == ("1", "0")
+    figures = figures_of(console(world, "1009").get("/console/wallboard/figures").get_data(as_text=True), f"{billing} (SE)")
+    assert (figures["Waiting now"], figures["Longest wait"], figures["Answered"]) == ("1", "30 s", "0 of 1 offered")
