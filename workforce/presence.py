@@ -236,8 +236,14 @@ class AgentPresence:
         """Drop these callers' offers if they have run out, freeing the agents they held (atomic)."""
         if not caller_sids:
             return 0
+        now = self._clock()
         with redis_errors():
-            return int(self._expire(keys=[READY, OFFERS], args=[self._clock().timestamp(), *caller_sids]))
+            holders = {text.split(" ")[0] for text in self._redis.hmget(OFFERS, caller_sids) if text}
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.eval(_EXPIRE, 2, READY, OFFERS, now.timestamp(), *caller_sids)
+            for agent_id in sorted(holders):  # the event log: the agents the lapsed offers held, freed
+                stage_agent_state(pipe, PRESENCE + agent_id, agent_id, now)
+            return int(pipe.execute()[0])
 
     def reading_offer(self, caller_sid: str):
         """This caller's offer (expired or not), as a `Read`."""
