@@ -174,7 +174,8 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
                              workflow_sid=settings.twilio_workflow_sid)
     meeting = MeetingFlow(client=client, calls=calls, waiting=waiting, agents=agents, presence=presence,
                           dispatch=dispatch, rest=rest, catalogues=catalogues, clock=clock, line_name=line_name,
-                          call_ttl=settings.call_ttl, queue_entry=queue_entry, hold_music_url=settings.hold_music_url)
+                          call_ttl=settings.call_ttl, queue_entry=queue_entry, hold_music_url=settings.hold_music_url,
+                          events=events)
     verification = VerificationFlow(context=context, directory=directory, verifier=verifier, calls=calls,
                                     queue_entry=queue_entry, require_attestation=settings.require_stir_attestation)
     callback_flow = CallbackFlow(context=context, book=callbacks, calls=calls)
