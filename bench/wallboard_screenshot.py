@@ -13,6 +13,7 @@ import random
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -64,7 +65,7 @@ def populate(app, clock: SettableClock, seed: int = 7) -> None:
     rng = random.Random(seed)
     end = clock.at
     start = end - timedelta(hours=4)
-    actions: list[tuple[datetime, int, callable]] = []
+    actions: list[tuple[datetime, int, Callable[[], None]]] = []
     n = 0
     for minute in range(4 * 60):
         busy = 1.6 if 60 <= minute < 150 else 0.7  # a busier stretch mid-morning
