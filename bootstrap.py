@@ -219,7 +219,8 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
 def call_events(settings: Settings, client: redis.Redis, clock: Clock) -> CallEvents:
     """The call events and the wallboard's counters, in WALLBOARD_TIMEZONE's days, SERVICE_LEVEL_SECONDS' threshold."""
     try:
-        return CallEvents(client, clock, threshold_seconds=settings.service_level_seconds, zone=settings.wallboard_timezone)
+        return CallEvents(client, clock, threshold_seconds=settings.service_level_seconds, zone=settings.wallboard_timezone,
+                          stale_after_seconds=settings.call_ttl)
     except (ValueError, ZoneInfoNotFoundError) as exc:
         raise SettingError(f"WALLBOARD_TIMEZONE {settings.wallboard_timezone!r} is not a time zone "
                            "(an IANA name such as Europe/Stockholm, or UTC)") from exc

@@ -122,12 +122,13 @@ log('kind', ARGV[10], 'queue', ARGV[8], 'agent', ARGV[11])
 return 1
 """
 
-# Read for the board: every queue key with its waiting callers' join times.
+# Read for the board: every queue key with its waiting callers' join times, those who joined before ARGV[1] left
+# out (a caller whose hang-up never reached us: their call's record has expired, and Twilio has long ended it).
 _WAITING_NOW = f"""
 local out = {{}}
 for _, q in ipairs(redis.call('SMEMBERS', '{QUEUES}')) do
   out[#out + 1] = q
-  out[#out + 1] = redis.call('ZRANGE', '{WAITING}' .. q, 0, -1, 'WITHSCORES')
+  out[#out + 1] = redis.call('ZRANGEBYSCORE', '{WAITING}' .. q, ARGV[1], '+inf', 'WITHSCORES')
 end
 return out
 """
@@ -170,11 +171,12 @@ class Snapshot:
 
 class CallEvents:
     def __init__(self, client: redis.Redis, clock: Callable[[], datetime], *, threshold_seconds: int = 60,
-                 zone: str = "UTC"):
+                 zone: str = "UTC", stale_after_seconds: int = 4 * 3600):
         self._redis = client
         self._clock = clock
         self.threshold_seconds = threshold_seconds
         self.zone = ZoneInfo(zone)
+        self._stale_after = stale_after_seconds  # CALL_TTL: a caller "waiting" longer has a call that is over
 
     # -- writing (staged with the webhook's other writes) -------------------------------------
 
@@ -234,7 +236,7 @@ class CallEvents:
             pipe.hgetall(DAY + today.isoformat())
             for day in days:
                 pipe.hgetall(MOVES + day.isoformat())
-            pipe.eval(_WAITING_NOW, 0)
+            pipe.eval(_WAITING_NOW, 0, self._clock().timestamp() - self._stale_after)
             counters, *moves_of_days, flat = pipe.execute()
         moves: dict[str, dict[int, int]] = {}
         for fields in moves_of_days:

@@ -123,3 +123,12 @@ def test_a_clock_behind_the_streams_last_entry_still_records(events, clock):
     events.abandoned(SID)
     assert [event.kind for event in events.events(clock.at - timedelta(hours=1), clock.at + timedelta(hours=1))] == [
         "abandoned", "queued"]
+
+
+def test_a_caller_whose_hang_up_never_came_stops_counting_as_waiting_once_their_call_could_not_last(redis_client, clock):
+    """Joined 4 hours and a second ago (CALL_TTL), never reported gone: not waiting now; the one after is."""
+    events = CallEvents(redis_client, clock, stale_after_seconds=4 * 3600)
+    events.queued(SID, "SE", TECH)
+    clock.at += timedelta(hours=4, seconds=1)
+    events.queued("CA" + "b" * 32, "SE", TECH)
+    assert events.snapshot().waiting["SE/technical.sv.A"] == [clock.at.timestamp()]
