@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfoNotFoundError
 
 import redis
 from flask import Flask, abort, jsonify, request
@@ -32,12 +33,15 @@ from agents.board import QueueBoard
 from agents.console import bp as console_bp
 from agents.live_stream import LiveStreams
 from agents.softphone import VoiceTokens
+from agents.wallboard import bp as wallboard_bp
 from agents.manual_check import ManualCheck
 from call_store.call_state import CallStore
 from call_store.callbacks import CallbackBook, CallbackLimits
 from call_store.controls import CallControls
+from call_store.events import CallEvents
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
+from call_store.wallboard import Wallboard
 from countries.store import TableStore
 from countries.validation import validator
 from ivr.agent_flow import AgentFlow
@@ -77,7 +81,8 @@ from workforce.presence import AgentPresence
 from workforce.sign_in import AgentSignIn
 
 BLUEPRINTS = (ivr_bp, agent_line_bp, health_bp, numbers_bp, admin_api_bp, countries_api_bp, notices_bp, what_if_bp,
-              admin_pages_bp, orgs_cli_bp, admins_cli_bp, countries_cli_bp, data_cli_bp, agent_api_bp, console_bp)
+              admin_pages_bp, orgs_cli_bp, admins_cli_bp, countries_cli_bp, data_cli_bp, agent_api_bp, console_bp,
+              wallboard_bp)
 
 
 @dataclass(frozen=True)
@@ -149,8 +154,9 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     codes = CodeBook(client, clock, code_secret, code_policy(settings))
     calls = CallStore(client, settings.call_ttl, directory, codes)
     waiting = WaitingRoom(client, clock)
+    events = call_events(settings, client, clock)
     callbacks = CallbackBook(client, clock, CallbackLimits(per_number=settings.callback_limit_per_number,
-                                                           withheld=settings.callback_limit_withheld))
+                                                           withheld=settings.callback_limit_withheld), events)
     audit = AuditLog(client, clock)
     verifier = Verifier(codes, senders, audit, wait=settings.delivery_wait)
     agents = AgentDirectory(client)
@@ -165,23 +171,26 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
         return line.name if line else line_id
 
     context = CallContext(tables=tables, catalogues=catalogues, calls=calls, clock=clock)
-    queue_entry = QueueEntry(context=context, tables=tables, calls=calls, waiting=waiting,
+    queue_entry = QueueEntry(context=context, tables=tables, calls=calls, waiting=waiting, events=events,
                              workflow_sid=settings.twilio_workflow_sid)
     meeting = MeetingFlow(client=client, calls=calls, waiting=waiting, agents=agents, presence=presence,
                           dispatch=dispatch, rest=rest, catalogues=catalogues, clock=clock, line_name=line_name,
-                          call_ttl=settings.call_ttl, queue_entry=queue_entry, hold_music_url=settings.hold_music_url)
+                          call_ttl=settings.call_ttl, queue_entry=queue_entry, hold_music_url=settings.hold_music_url,
+                          events=events)
     verification = VerificationFlow(context=context, directory=directory, verifier=verifier, calls=calls,
                                     queue_entry=queue_entry, require_attestation=settings.require_stir_attestation)
     callback_flow = CallbackFlow(context=context, book=callbacks, calls=calls)
     queue_flow = QueueFlow(context=context, calls=calls, waiting=waiting, queue_entry=queue_entry,
                            verification=verification, callbacks=callback_flow,
                            hold_music_url=settings.hold_music_url, callback_after=settings.callback_after,
-                           presence=presence, meeting=meeting, dispatch=dispatch)
+                           presence=presence, meeting=meeting, dispatch=dispatch, events=events)
 
     parts = Parts()
     for part in (
         settings, tables, catalogues, directory, verifier, audit, outbox, calls, waiting, callbacks, agents,
-        queue_entry, verification, callback_flow, queue_flow, presence, dispatch, meeting,
+        queue_entry, verification, callback_flow, queue_flow, presence, dispatch, meeting, events,
+        Wallboard(client=client, events=events, agents=agents, presence=presence, clock=clock,
+                  target_percent=settings.service_level_target),
         CallControls(calls=calls, presence=presence, rest=rest, dispatch=dispatch),
         AnswerFlow(context=context, tables=tables, calls=calls, queue_flow=queue_flow),
         AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues, clock=clock,
@@ -206,6 +215,16 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     parts.add(clock, as_type=Clock)
     parts.add(client, as_type=redis.Redis)
     return parts
+
+
+def call_events(settings: Settings, client: redis.Redis, clock: Clock) -> CallEvents:
+    """The call events and the wallboard's counters, in WALLBOARD_TIMEZONE's days, SERVICE_LEVEL_SECONDS' threshold."""
+    try:
+        return CallEvents(client, clock, threshold_seconds=settings.service_level_seconds, zone=settings.wallboard_timezone,
+                          stale_after_seconds=settings.call_ttl)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise SettingError(f"WALLBOARD_TIMEZONE {settings.wallboard_timezone!r} is not a time zone "
+                           "(an IANA name such as Europe/Stockholm, or UTC)") from exc
 
 
 def voice_rest(settings: Settings) -> VoiceRest | None:

@@ -20,6 +20,7 @@ from datetime import datetime
 
 import redis
 
+from call_store.events import CallEvents
 from routing.model import Queue
 from routing.queues import QueueName
 from routing.serving import Waiting, serving_order
@@ -112,10 +113,12 @@ class Callback:
 
 
 class CallbackBook:
-    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], limits: CallbackLimits = CallbackLimits()):
+    def __init__(self, client: redis.Redis, clock: Callable[[], datetime], limits: CallbackLimits = CallbackLimits(),
+                 events: CallEvents | None = None):
         self._redis = client
         self._clock = clock
         self.limits = limits
+        self._events = events  # the wallboard's record of requests and claims (None: not recorded)
 
     def request(self, *, then: CallWrite | None = None, **fields) -> Callback:
         """Book it, unless its number or its caller already has as many open callbacks as allowed
@@ -128,7 +131,13 @@ class CallbackBook:
         args = [callback.id, json.dumps(asdict(callback)), callback.place, limits.per_number,
                 limits.per_number if callback.caller else limits.withheld, then.ttl if then else 0,
                 *(item for pair in (then.fields.items() if then else ()) for item in pair)]
-        full = now_with_staged(self._redis, lambda pipe: acknowledged(pipe).eval(_BOOK, len(keys), *keys, *args))
+        def book(pipe):
+            acknowledged(pipe).eval(_BOOK, len(keys), *keys, *args)
+            if self._events is not None:  # in the same transaction, counted only if the booking landed
+                self._events.stage_callback_requested(pipe, callback.sid, callback.line, callback.queue_name,
+                                                      only_if=RECORD + callback.id)
+
+        full = now_with_staged(self._redis, book)
         if full:
             scope = "number" if full == 1 else "caller" if callback.caller else WITHHELD
             CALLBACKS.labels(f"refused-{scope}").inc()
@@ -151,7 +160,11 @@ class CallbackBook:
 
     def claim(self, callback_id: str, agent_id: str) -> bool:
         """True if this agent now has it; False if someone else claimed or closed it first."""
-        return self._counted("claimed", self._change(callback_id, lambda cb: cb.status == "open", status="claimed", claimed_by=agent_id))
+        claimed = self._counted("claimed", self._change(callback_id, lambda cb: cb.status == "open", status="claimed", claimed_by=agent_id))
+        callback = self.get(callback_id) if claimed and self._events is not None else None
+        if callback is not None:  # the claiming agent dials the caller back
+            self._events.callback_dialled(callback.sid, callback.line, callback.queue_name, agent_id)
+        return claimed
 
     def close(self, callback_id: str, agent_id: str, supervisor: bool = False) -> bool:
         """Only a claimed callback closes, and only by the agent who claimed it (or a supervisor): an

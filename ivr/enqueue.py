@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Enqueue, VoiceResponse
 
 from call_store.call_state import CallState, CallStatus, CallStore
+from call_store.events import CallEvents
 from call_store.waiting import WaitingRoom
 from countries.store import TableStore
 from ivr.call_context import CallContext
@@ -29,12 +30,13 @@ from runtime.metrics import ENQUEUED
 
 class QueueEntry:
     def __init__(self, *, context: CallContext, tables: TableStore, calls: CallStore, waiting: WaitingRoom,
-                 workflow_sid: str | None = None):
+                 events: CallEvents, workflow_sid: str | None = None):
         self._context = context
         self._tables = tables
         self._calls = calls
         self._waiting = waiting
         self._workflow_sid = workflow_sid
+        self._events = events
 
     def enqueue(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None,
                 announce: bool = False) -> VoiceResponse:
@@ -50,6 +52,7 @@ class QueueEntry:
         say(response, prompts, prompts.text("connecting", queue=label))
         self.enqueue_verb(response, prompts.locale, name, state)
         self._waiting.joined(state.sid, name)
+        self._events.queued(state.sid, line.id, name)  # the wallboard's record
         self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
                            enqueued_at=self._context.clock())
         ENQUEUED.labels(line.id, queue.value).inc()
@@ -64,6 +67,8 @@ class QueueEntry:
         say(response, prompts, prompts.text("connecting", queue=prompts.raw(f"queue_names.{queue.value}")))
         self.enqueue_verb(response, prompts.locale, name, state)
         self._waiting.joined(state.sid, name, since=state.enqueued_at)
+        self._events.transferred(state.sid, queue.value)  # the wallboard's record: the talk ends, a new wait begins
+        self._events.queued(state.sid, state.line, name)
         self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
                            agent="", agent_leg="", conference_sid="")
         return response
@@ -102,6 +107,7 @@ class QueueEntry:
         arrived = self._context.clock() - timedelta(seconds=max(waited, 0))
         line = line_for(self._tables.latest_known(), dialed, caller).line
         self._waiting.joined(sid, name, since=arrived)
+        self._events.queued(sid, line.id, name, since=arrived)  # the wallboard's record
         self._calls.recovered(sid, line=line.id, dialed=dialed, caller=caller.e164 if caller else "", language=locale,
                               queue=name.kind, severity=name.severity, queue_name=name, enqueued_at=arrived)
 

@@ -27,6 +27,7 @@ import redis
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from call_store.call_state import CallState, CallStatus, CallStore
+from call_store.events import CallEvents
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
 from ivr.briefing import who_is_coming
@@ -59,7 +60,7 @@ class MeetingFlow:
     def __init__(self, *, client: redis.Redis, calls: CallStore, waiting: WaitingRoom, agents: AgentDirectory,
                  presence: AgentPresence, dispatch: Dispatch, rest: VoiceRest | None, catalogues: Catalogues,
                  clock: Callable[[], datetime], line_name: Callable[[str], str], call_ttl: int,
-                 queue_entry: QueueEntry, hold_music_url: str):
+                 queue_entry: QueueEntry, hold_music_url: str, events: CallEvents):
         self._redis = client
         self._calls = calls
         self._waiting = waiting
@@ -73,6 +74,7 @@ class MeetingFlow:
         self._call_ttl = call_ttl
         self._queue_entry = queue_entry
         self._hold_music_url = hold_music_url
+        self._events = events  # the wallboard's record
 
     # -- the agent's leg ------------------------------------------------------------
 
@@ -197,6 +199,7 @@ class MeetingFlow:
         if state is not None:
             self._calls.update(caller_sid, status=CallStatus.CONNECTED)
             self._waiting.left(caller_sid, state.queue_name, served=True)
+            self._events.answered(caller_sid)  # the wallboard's record (once: the Enqueue action's redirect may have)
             if state.agent:
                 self._presence.staging_advance(state.agent, caller_sid, "joined", self._call_ttl)
             if state.enqueued_at and state.queue_name:

@@ -20,6 +20,7 @@ from call_store.call_state import (
     CallStore,
     Verified,
 )
+from call_store.events import CallEvents
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
 from ivr.call_context import CallContext, CallParams
@@ -48,7 +49,7 @@ QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 class QueueFlow:
     def __init__(self, *, context: CallContext, calls: CallStore, waiting: WaitingRoom, queue_entry: QueueEntry,
                  verification: VerificationFlow, callbacks: CallbackFlow, hold_music_url: str, callback_after: int,
-                 presence: AgentPresence, meeting: MeetingFlow, dispatch: Dispatch):
+                 presence: AgentPresence, meeting: MeetingFlow, dispatch: Dispatch, events: CallEvents):
         self._context = context
         self._calls = calls
         self._waiting = waiting
@@ -60,6 +61,7 @@ class QueueFlow:
         self._presence = presence
         self._meeting = meeting
         self._dispatch = dispatch
+        self._events = events
 
     def route(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None) -> VoiceResponse:
         """The caller has chosen: open queues admit them (presales at once, others after verification)."""
@@ -170,6 +172,7 @@ class QueueFlow:
         if state is not None:
             self._calls.update(sid, status=CallStatus.LEFT, queue_result=result)
             self._waiting.left(sid, state.queue_name, served=result in SERVED_RESULTS)
+            self._record_leaving(sid, result, state)
             if result == "leave" and state.callback is CallbackWish.WANTED:
                 return self._callbacks.start(state, self._context.prompts(state))
         return self.queue_ended(state, result)
@@ -190,10 +193,23 @@ class QueueFlow:
         except StoreUnavailable:
             return VoiceResponse()
         self._calls.close(sid, final, self._context.clock())
+        self._events.call_over(sid)  # the wallboard's record: abandoned if still waiting, else the talk ends
         if state is not None:
             self._waiting.left(sid, state.queue_name, served=False)
         self._meeting.caller_gone(sid, offer)
         return VoiceResponse()
+
+    def _record_leaving(self, sid: str, result: str, state: CallState) -> None:
+        """The wallboard's record of why the caller left the queue. `redirected` is the router's own Queue
+        Member update taking them to their agent (the meeting), the only redirect out of a queue it makes."""
+        if result in SERVED_RESULTS or result == "redirected":
+            self._events.answered(sid)
+        elif result == "leave" and state.callback is CallbackWish.WANTED:
+            self._events.left_for_callback(sid)
+        elif result in QUEUE_FAILURES:
+            self._events.left_on_failure(sid)
+        else:  # hangup, or a leave of their own
+            self._events.abandoned(sid)
 
     # -- a closed queue ---------------------------------------------------------
 

@@ -18,7 +18,9 @@ from ipaddress import ip_address
 import redis
 from flask import Blueprint, Response, jsonify, request
 
+from call_store.wallboard import Wallboard
 from countries.store import TableStore
+from operations import wallboard_metrics
 from runtime.data_marker import DataMarker
 from runtime.metrics import exposition
 from runtime.redis_connection import StoreUnavailable, redis_errors
@@ -57,7 +59,15 @@ def metrics():
                             headers={"WWW-Authenticate": "Bearer"})
     elif not _loopback(request.remote_addr):
         return Response("set METRICS_TOKEN to scrape from elsewhere\n", status=403, mimetype="text/plain")
-    return Response(exposition(), mimetype="text/plain; version=0.0.4")
+    return Response(exposition() + _wallboard(), mimetype="text/plain; version=0.0.4")
+
+
+def _wallboard() -> bytes:
+    """The wallboard's figures (`router_wallboard_*`), or none while Redis does not answer."""
+    try:
+        return wallboard_metrics.exposition(lookup(Wallboard).board())
+    except StoreUnavailable:
+        return b""
 
 
 def _loopback(address: str | None) -> bool:

@@ -38,6 +38,9 @@ DEFAULT_TWILIO_REST_TIMEOUT_SECONDS = 5.0
 DEFAULT_CONSOLE_STREAMS = 2  # live consoles one process serves at once (each holds a thread)
 DEFAULT_VOICE_TOKEN_TTL_SECONDS = 10 * 60  # a browser phone's token; the page renews it a minute before
 DEFAULT_CONSOLE_STREAM_SECONDS = 60  # a console's stream lasts this long; the browser then reconnects
+DEFAULT_SERVICE_LEVEL_SECONDS = 60  # the wallboard's service level: answered within this many seconds
+DEFAULT_SERVICE_LEVEL_TARGET = 80  # per cent: the wallboard shows a service level below it in amber, below 2/3 of it in red
+DEFAULT_WALLBOARD_TIMEZONE = "UTC"  # whose "today" and hours the wallboard counts in
 # Twilio's own hold music, served from its public bucket.
 DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3"
 
@@ -105,6 +108,9 @@ class Settings:
     twilio_api_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
     voice_token_ttl: int = DEFAULT_VOICE_TOKEN_TTL_SECONDS
+    service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS
+    service_level_target: int = DEFAULT_SERVICE_LEVEL_TARGET
+    wallboard_timezone: str = DEFAULT_WALLBOARD_TIMEZONE
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:
@@ -182,6 +188,9 @@ class Settings:
             twilio_api_secret=get("TWILIO_API_SECRET", None),
             twilio_twiml_app_sid=get("TWILIO_TWIML_APP_SID", None),
             voice_token_ttl=int(get("VOICE_TOKEN_TTL", DEFAULT_VOICE_TOKEN_TTL_SECONDS)),
+            service_level_seconds=int(get("SERVICE_LEVEL_SECONDS", DEFAULT_SERVICE_LEVEL_SECONDS)),
+            service_level_target=int(get("SERVICE_LEVEL_TARGET", DEFAULT_SERVICE_LEVEL_TARGET)),
+            wallboard_timezone=get("WALLBOARD_TIMEZONE", DEFAULT_WALLBOARD_TIMEZONE),
         )
 
     @property

@@ -113,12 +113,14 @@ def after_writes(action: Callable[[], None]) -> None:
 
 
 def now_with_staged(client: redis.Redis, command: Callable[[Pipeline], object]):
-    """Run `command` now, with the writes staged before it in the same round trip; its reply."""
+    """Run `command` now, with the writes staged before it in the same round trip; the reply of the first
+    command it adds (what follows it rides along: writes that depend on it, in the same transaction)."""
     unit = _open.get()
     pipe = unit.pipeline() if unit is not None else client.pipeline()
+    first = len(pipe)
     command(pipe)
     with redis_errors():
-        return pipe.execute()[-1]
+        return pipe.execute()[first]
 
 
 Read = Callable[[Pipeline], Callable[[Any], Any]]  # stages one command; returns how to decode its reply

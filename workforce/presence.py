@@ -18,6 +18,7 @@ from enum import Enum
 
 import redis
 
+from runtime.event_log import stage_agent_state
 from runtime.redis_connection import redis_errors
 from runtime.unit_of_work import staged
 
@@ -235,8 +236,14 @@ class AgentPresence:
         """Drop these callers' offers if they have run out, freeing the agents they held (atomic)."""
         if not caller_sids:
             return 0
+        now = self._clock()
         with redis_errors():
-            return int(self._expire(keys=[READY, OFFERS], args=[self._clock().timestamp(), *caller_sids]))
+            holders = {text.split(" ")[0] for text in self._redis.hmget(OFFERS, caller_sids) if text}
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.eval(_EXPIRE, 2, READY, OFFERS, now.timestamp(), *caller_sids)
+            for agent_id in sorted(holders):  # the event log: the agents the lapsed offers held, freed
+                stage_agent_state(pipe, PRESENCE + agent_id, agent_id, now)
+            return int(pipe.execute()[0])
 
     def reading_offer(self, caller_sid: str):
         """This caller's offer (expired or not), as a `Read`."""
@@ -260,9 +267,12 @@ class AgentPresence:
         """Available or offline, as the agent says; while offered or busy the router's state stands (returned)."""
         if state not in SETTABLE_BY_AGENT:
             raise ValueError(f"an agent sets only {sorted(s.value for s in SETTABLE_BY_AGENT)}")
+        now = self._clock()
         with redis_errors():
-            result = self._set_by_agent(keys=[PRESENCE + agent_id, READY],
-                                        args=[agent_id, state.value, self._clock().timestamp(), ring])
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.eval(_SET_BY_AGENT, 2, PRESENCE + agent_id, READY, agent_id, state.value, now.timestamp(), ring)
+            stage_agent_state(pipe, PRESENCE + agent_id, agent_id, now)  # the event log (call_store.events)
+            result = pipe.execute()[0]
         return AgentState(result)
 
     def staging_available(self, agent_id: str, ring: str) -> None:
@@ -270,6 +280,7 @@ class AgentPresence:
         with staged(self._redis) as pipe:
             pipe.eval(_SET_BY_AGENT, 2, PRESENCE + agent_id, READY, agent_id, AgentState.AVAILABLE.value,
                          self._clock().timestamp(), ring)
+            stage_agent_state(pipe, PRESENCE + agent_id, agent_id, self._clock())
 
     # -- the router's changes --------------------------------------------------------
 
@@ -280,26 +291,41 @@ class AgentPresence:
         now = self._clock().timestamp()
         with redis_errors():
             claimed = self._offer(keys=[READY, OFFERS], args=[now, now + ring_seconds + 15, caller_sid, *candidates])
+            if claimed:
+                self._log_state(claimed[0])
         return (claimed[0], claimed[1]) if claimed else None
+
+    def _log_state(self, agent_id: str) -> None:
+        """The event log's record of the agent's state, if it changed (after a change sent on its own)."""
+        pipe = self._redis.pipeline(transaction=False)
+        stage_agent_state(pipe, PRESENCE + agent_id, agent_id, self._clock())
+        pipe.execute()
 
     def advance(self, agent_id: str, caller_sid: str, phase: str, hold_seconds: int, leg: str = "") -> bool:
         """The offer moves on (`ringing` with the leg's sid, `briefing` once answered, `joined`); False if it
         is no longer this agent's (the caller went, or it expired and went elsewhere)."""
         with redis_errors():
-            return bool(self._phase(keys=[PRESENCE + agent_id, OFFERS],
-                                    args=[agent_id, caller_sid, phase, self._clock().timestamp() + hold_seconds, leg]))
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.eval(_PHASE, 2, PRESENCE + agent_id, OFFERS, agent_id, caller_sid, phase,
+                      self._clock().timestamp() + hold_seconds, leg)
+            stage_agent_state(pipe, PRESENCE + agent_id, agent_id, self._clock())
+            return bool(pipe.execute()[0])
 
     def staging_advance(self, agent_id: str, caller_sid: str, phase: str, hold_seconds: int) -> None:
         with staged(self._redis) as pipe:
             pipe.eval(_PHASE, 2, PRESENCE + agent_id, OFFERS, agent_id, caller_sid, phase,
                          self._clock().timestamp() + hold_seconds, "")
+            stage_agent_state(pipe, PRESENCE + agent_id, agent_id, self._clock())
 
     def end(self, agent_id: str, caller_sid: str, outcome: str) -> str | None:
         """End this agent's offer or call of `caller_sid`: back, missed, free or wrap-up (see `_END`)."""
         now = self._clock().timestamp()
         with redis_errors():
-            return self._end(keys=[PRESENCE + agent_id, READY, OFFERS],
-                             args=[agent_id, caller_sid, outcome, now, now + self.wrap_up_seconds])
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.eval(_END, 3, PRESENCE + agent_id, READY, OFFERS, agent_id, caller_sid, outcome, now,
+                      now + self.wrap_up_seconds)
+            stage_agent_state(pipe, PRESENCE + agent_id, agent_id, self._clock())
+            return pipe.execute()[0]
 
     def staging_end(self, agent_id: str, caller_sid: str, outcome: str) -> None:
         """`end`, sent with the webhook's other writes."""
@@ -307,6 +333,7 @@ class AgentPresence:
         with staged(self._redis) as pipe:
             pipe.eval(_END, 3, PRESENCE + agent_id, READY, OFFERS, agent_id, caller_sid, outcome, now,
                          now + self.wrap_up_seconds)
+            stage_agent_state(pipe, PRESENCE + agent_id, agent_id, self._clock())
 
 
 def _offer(caller_sid: str, text: str) -> Offer | None:
