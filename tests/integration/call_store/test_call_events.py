@@ -60,11 +60,15 @@ def test_a_transfer_ends_the_talk_and_the_caller_waits_anew_in_the_next_queue(ev
     assert (billing.handled, billing.handle_sum, billing.service_level) == (1, 30, 0.0)
 
 
-def test_a_caller_who_leaves_for_a_callback_is_not_abandoned(events, clock):
+def test_a_caller_who_leaves_for_a_callback_is_not_abandoned(events, clock, redis_client):
     events.queued(SID, "SE", TECH)
     clock.at += timedelta(seconds=300)
     events.left_for_callback(SID)
-    events.callback_requested(SID, "SE", TECH)
+    pipe = redis_client.pipeline()
+    events.stage_callback_requested(pipe, SID, "SE", TECH, only_if="test:booking-that-was-refused")
+    pipe.set("test:booking", "1")
+    events.stage_callback_requested(pipe, SID, "SE", TECH, only_if="test:booking")
+    pipe.execute()
     events.callback_dialled(SID, "SE", TECH, "1001")
     day = events.snapshot().today["SE/technical.sv.A"]
     assert (day.abandoned, day.callbacks_requested, day.callbacks_dialled, day.service_level) == (0, 1, 1, None)
