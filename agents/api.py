@@ -19,6 +19,7 @@ from runtime.twilio_rest import RestFailed
 from runtime.redis_connection import StoreUnavailable
 from verification.service import Sent
 from web.registry import lookup
+from workforce.directory import AgentDirectory
 from workforce.presence import SETTABLE_BY_AGENT, AgentPresence, AgentState
 from workforce.sign_in import AgentSignIn
 
@@ -125,6 +126,7 @@ def put_state():
 
 
 CALL_SID = re.compile(r"CA[0-9a-f]{32}")
+AGENT_ID = re.compile(r"[0-9]{3,12}")
 
 
 def _live_call(caller_sid: str):
@@ -171,22 +173,36 @@ def end_call(caller_sid: str):
 
 @bp.post("/calls/<caller_sid>/transfer")
 def transfer(caller_sid: str):
-    """{"queue": "technical" | "billing" | "presales", "reason": "..."}: a cold transfer into that queue."""
+    """{"queue": "technical" | "billing" | "presales", "reason": "..."}: a cold transfer into that queue; or
+    {"agent": "<agent id>", "reason": "..."}: to that agent alone (available now), else back in their queue."""
     state, body = _live_call(caller_sid), _body()
     if state is None:
         return _not_yours()
-    queue, reason = body.get("queue"), body.get("reason", "")
-    errors = {}
-    if queue not in {kind.value for kind in Queue}:
+    queue, target_id, reason = body.get("queue"), body.get("agent"), body.get("reason", "")
+    controls = lookup(CallControls)
+    errors, target = {}, None
+    if (queue is None) == (target_id is None):
+        errors["queue"] = errors["agent"] = "give exactly one of queue and agent"
+    elif queue is not None and queue not in {kind.value for kind in Queue}:
         errors["queue"] = "must be technical, billing or presales"
+    elif target_id is not None:
+        target = lookup(AgentDirectory).get(target_id) if isinstance(target_id, str) and AGENT_ID.fullmatch(target_id) else None
+        refusal = controls.target_refusal(g.agent, target)
+        if refusal:
+            errors["agent"] = refusal
     if not isinstance(reason, str) or len(reason) > 200:
         errors["reason"] = "must be a text of at most 200 characters"
     if errors:
         return jsonify(errors=errors), 400
     try:
-        lookup(CallControls).transfer(g.agent, state, queue, reason.strip())
+        if target is not None:
+            controls.transfer_to_agent(g.agent, state, target, reason.strip())
+        else:
+            controls.transfer(g.agent, state, queue, reason.strip())
     except RestFailed as exc:
         return _rest_failed(exc)
+    if target is not None:
+        return jsonify(call_sid=caller_sid, transferred_to_agent=target.agent_id)
     return jsonify(call_sid=caller_sid, transferred_to=queue)
 
 

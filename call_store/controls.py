@@ -18,6 +18,8 @@ from runtime.twilio_rest import RestFailed, VoiceRest
 from workforce.model import Agent
 from workforce.presence import AgentPresence, AgentState
 
+RESERVE_SECONDS = 60  # how long a caller transferred to a named agent waits for them alone
+
 
 class Disposition(str, Enum):
     RESOLVED = "resolved"
@@ -62,6 +64,32 @@ class CallControls:
         kept; the next agent's briefing says who transferred them and why."""
         self._calls.update(state.sid, transferred_by=agent.name, transfer_reason=reason)
         self._api().redirect_call(state.sid, self._dispatch.url("requeue", queue=queue))
+
+    def transfer_to_agent(self, agent: Agent, state: CallState, target: Agent, reason: str) -> None:
+        """Transfer to a named agent: the caller goes back into their own queue at their first arrival,
+        verification kept, reserved for `target` (offered to them alone); the target's briefing says who
+        transferred them and why. If the target does not answer (or the reservation lapses while they are
+        taken by another call), the caller is simply first in line there for anyone."""
+        queue = state.queue_name.kind.value if state.queue_name else (state.queue.value if state.queue else "technical")
+        self._calls.update(state.sid, transferred_by=agent.name, transfer_reason=reason)
+        self._presence.reserve(state.sid, target.agent_id, RESERVE_SECONDS)
+        try:
+            self._api().redirect_call(state.sid, self._dispatch.url("requeue", queue=queue))
+        except RestFailed:
+            self._presence.release(state.sid)
+            raise
+
+    def target_refusal(self, agent: Agent, target: Agent | None) -> str | None:
+        """Why `target` cannot be transferred to now (None: they can): they must exist, be someone else,
+        and be available."""
+        if target is None:
+            return "no such agent"
+        if target.agent_id == agent.agent_id:
+            return "that is you"
+        state = self._presence.get(target.agent_id).state
+        if state is not AgentState.AVAILABLE:
+            return f"{target.name} is {state.value}, not available"
+        return None
 
     def wrap_up(self, agent: Agent, caller_sid: str, disposition: Disposition) -> AgentState | None:
         """The agent's disposition of their call, recorded; their wrap-up ends (available). None: not their call."""

@@ -119,27 +119,32 @@ class Dispatch:
 
     def dispatch_once(self) -> int:
         """Make the offers the choice gives now; how many were made."""
-        waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
-                                               self._presence.reading_ready(), self._presence.reading_offers())
+        waiting, ready, offers, reserved = self._read()
         expired = self._presence.expired(offers)
         if expired and self._presence.expire(expired):
             log.warning("offers of %d caller(s) ran out without an answer from Twilio; made again", len(expired))
-            waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
-                                                   self._presence.reading_ready(), self._presence.reading_offers())
+            waiting, ready, offers, reserved = self._read()
         if not waiting or not ready:
             return 0
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
         idle = [Idle(entry.agent_id, entry.since, Skills(frozenset(agent.queues), frozenset(agent.languages)))
                 for entry, agent in zip(ready, records) if agent is not None]
         made = 0
-        for pairing in pairings(waiting, idle, frozenset(offers)):
+        for pairing in pairings(waiting, idle, frozenset(offers), reserved):
             claimed = self._presence.offer(pairing.caller.sid, list(pairing.agents), self.ring_seconds)
             if claimed is None:
                 continue
             agent_id, ring = claimed
             if self._ring(pairing.caller.sid, agent_id, ring):
                 made += 1
+                if pairing.caller.sid in reserved:  # the named agent rings: if they miss, anyone may take the caller
+                    self._presence.release(pairing.caller.sid)
         return made
+
+    def _read(self):
+        """Who waits, who is ready, the offers and the reservations: one round trip."""
+        return read_together(self._redis, self._waiting.reading_everyone(), self._presence.reading_ready(),
+                             self._presence.reading_offers(), self._presence.reading_reserved())
 
     def _ring(self, caller_sid: str, agent_id: str, ring: str) -> bool:
         """Place the agent's leg; on any failure give the claim back, the agent keeping their place."""

@@ -24,6 +24,7 @@ from runtime.unit_of_work import staged
 PRESENCE = "presence:"  # hash per agent: state, since, ring, call, leg, ready_since, until
 READY = "presence-ready"  # sorted set: agent id scored by when they are (or will be) available
 OFFERS = "offers"  # hash: caller's CallSid -> "<agent id> <expires epoch> <phase>"
+RESERVED = "offers-reserved"  # hash: caller's CallSid -> "<agent id> <until epoch>": transferred to that agent
 DEFAULT_WRAP_UP_SECONDS = 30
 
 
@@ -238,6 +239,28 @@ class AgentPresence:
         with redis_errors():
             return int(self._expire(keys=[READY, OFFERS], args=[self._clock().timestamp(), *caller_sids]))
 
+    # -- callers transferred to a named agent ------------------------------------------
+
+    def reserve(self, caller_sid: str, agent_id: str, seconds: int) -> None:
+        """Offer this caller to `agent_id` alone for the next `seconds` (a transfer to a named agent)."""
+        with redis_errors():
+            self._redis.hset(RESERVED, caller_sid, f"{agent_id} {self._clock().timestamp() + seconds}")
+
+    def release(self, caller_sid: str) -> None:
+        """The reservation is used (the named agent is rung) or given up: anyone may take the caller."""
+        with redis_errors():
+            self._redis.hdel(RESERVED, caller_sid)
+
+    def reading_reserved(self):
+        """Reservations still standing by now (CallSid -> agent id), as a `Read`; lapsed ones read as none."""
+        now = self._clock().timestamp()
+
+        def stage(pipe):
+            pipe.hgetall(RESERVED)
+            return lambda data: {sid: agent for sid, (agent, until) in
+                                 ((sid, _split_reservation(text)) for sid, text in data.items()) if until > now}
+        return stage
+
     def reading_offer(self, caller_sid: str):
         """This caller's offer (expired or not), as a `Read`."""
         def stage(pipe):
@@ -317,6 +340,14 @@ def _offer(caller_sid: str, text: str) -> Offer | None:
         return Offer(caller_sid, parts[0], float(parts[1]), parts[2], "" if parts[3] == "-" else parts[3])
     except ValueError:
         return None
+
+
+def _split_reservation(text: str) -> tuple[str, float]:
+    agent, _, until = text.partition(" ")
+    try:
+        return agent, float(until)
+    except ValueError:
+        return agent, 0.0
 
 
 def _state(text: str) -> AgentState:
