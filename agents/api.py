@@ -12,6 +12,7 @@ import re
 from flask import Blueprint, g, jsonify, request
 
 from agents.manual_check import ManualCheck
+from call_store.callbacks import CallbackBook
 from call_store.controls import CallControls, ConsultRefused, Disposition, Monitor
 from call_store.offers import Dispatch
 from routing.model import Queue
@@ -88,6 +89,15 @@ def check_code():
         return jsonify(errors={"code": "must be the digits the caller read out"}), 400
     outcome = lookup(ManualCheck).check(account, code, agent_id=g.agent.agent_id, call_sid=_text(body.get("call_sid")))
     return jsonify(result=outcome.value)
+
+
+@bp.get("/callbacks")
+def callbacks():
+    """Callback requests still in line (serving order) and the latest closed, each with every try the router
+    made (when, which agent, how it ended), its status and outcome (reached, unreachable)."""
+    book = lookup(CallbackBook)
+    return jsonify(outstanding=[callback.public() for callback in book.outstanding()],
+                   closed=[callback.public() for callback in book.recently_closed()])
 
 
 @bp.get("/state")

@@ -22,8 +22,11 @@ from urllib.parse import urlencode
 import redis
 
 from call_store.call_state import CallStore
+from call_store.callbacks import Callback, CallbackBook, callback_of, offer_key
 from call_store.waiting import WaitingRoom
 from routing.offers import Idle, Skills, pairings
+from routing.queues import QueueName
+from routing.serving import Waiting
 from runtime.redis_connection import StoreUnavailable
 from runtime.twilio_rest import RestFailed, VoiceRest
 from runtime.unit_of_work import after_writes, read_together
@@ -38,7 +41,9 @@ MAX_PASSES = 50  # a pass that keeps finding work stops here and waits for the n
 class Dispatch:
     def __init__(self, *, client: redis.Redis, presence: AgentPresence, waiting: WaitingRoom, agents: AgentDirectory,
                  calls: CallStore, rest: VoiceRest | None, base_url: str | None, clock: Callable[[], datetime],
-                 ring_seconds: int = DEFAULT_RING_SECONDS):
+                 ring_seconds: int = DEFAULT_RING_SECONDS, callbacks: CallbackBook | None = None,
+                 queue_open: Callable[[str, QueueName, datetime], bool] = lambda line, queue, at: True,
+                 line_number: Callable[[str], str] = lambda line: "", tick_seconds: float = 0):
         self._redis = client
         self._presence = presence
         self._waiting = waiting
@@ -48,6 +53,12 @@ class Dispatch:
         self._base = (base_url or "").rstrip("/")
         self._clock = clock
         self.ring_seconds = ring_seconds
+        self._callbacks = callbacks
+        self._queue_open = queue_open
+        self._line_number = line_number
+        self._tick_seconds = tick_seconds
+        self._ticking: threading.Thread | None = None
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._again = False
         self._running: threading.Thread | None = None
@@ -72,6 +83,7 @@ class Dispatch:
             after_writes(lambda: self._kick(job))
 
     def _kick(self, job: Callable[[], None] | None) -> None:
+        self._start_ticking()
         with self._lock:
             if job is not None:
                 self._jobs.append(job)
@@ -82,6 +94,27 @@ class Dispatch:
             thread = threading.Thread(target=self._run, name="dispatch", daemon=True)
             self._running = thread
             thread.start()
+
+    def _start_ticking(self) -> None:
+        """The dispatcher's own timer (every `tick_seconds`): an offer that ran out (its router died, Twilio's
+        callback was lost) is made again, and a callback whose retry time or queue's opening has come is
+        offered, with no caller's hold or agent's change to set it off. Started with the first kick, so
+        each forked worker runs its own."""
+        if self._tick_seconds <= 0 or (self._ticking is not None and self._ticking.is_alive()):
+            return
+        with self._lock:
+            if self._ticking is not None and self._ticking.is_alive():
+                return
+            self._ticking = threading.Thread(target=self._tick, name="dispatch-timer", daemon=True)
+            self._ticking.start()
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(self._tick_seconds):
+            self._kick(None)
+
+    def stop(self) -> None:
+        """End the timer (tests; a process that is going away)."""
+        self._stopped.set()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Until this process's dispatching has nothing left to do (for tests and the bench)."""
@@ -119,7 +152,7 @@ class Dispatch:
 
     def dispatch_once(self) -> int:
         """Make the offers the choice gives now; how many were made."""
-        waiting, ready, offers, reserved, consults = self._read()
+        waiting, ready, offers, reserved, consults, callbacks = self._read()
         lapsed = self._presence.expired(consults)
         if lapsed and self._presence.expire(lapsed, CONSULTS):
             for caller_sid in lapsed:
@@ -127,7 +160,8 @@ class Dispatch:
         expired = self._presence.expired(offers)
         if (expired and self._presence.expire(expired)) or lapsed:
             log.warning("offers of %d caller(s) ran out without an answer from Twilio; made again", len(expired))
-            waiting, ready, offers, reserved, consults = self._read()
+            waiting, ready, offers, reserved, consults, callbacks = self._read()
+        waiting = [*waiting, *self.due(callbacks)]
         if not waiting or not ready:
             return 0
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
@@ -146,10 +180,22 @@ class Dispatch:
         return made
 
     def _read(self):
-        """Who waits, who is ready, the offers, the reservations and the consults: one round trip."""
-        return read_together(self._redis, self._waiting.reading_everyone(), self._presence.reading_ready(),
-                             self._presence.reading_offers(), self._presence.reading_reserved(),
-                             self._presence.reading_offers(CONSULTS))
+        """Who waits, who is ready, the offers, the reservations, the consults and the callback requests:
+        one round trip."""
+        reads = [self._waiting.reading_everyone(), self._presence.reading_ready(), self._presence.reading_offers(),
+                 self._presence.reading_reserved(), self._presence.reading_offers(CONSULTS)]
+        if self._callbacks is not None:
+            reads.append(self._callbacks.reading_open())
+        found = read_together(self._redis, *reads)
+        return (*found[:5], found[5] if len(found) > 5 else [])
+
+    def due(self, callbacks: list[Callback]) -> list[Waiting]:
+        """The callback requests to offer now, in their callers' original places: open (not claimed by hand,
+        not being called), their next try's time reached, and their queue open."""
+        now = self._clock()
+        return [Waiting(offer_key(callback.id), callback.queue, callback.place) for callback in callbacks
+                if callback.status == "open" and callback.next_attempt_at <= now.timestamp()
+                and self._queue_open(callback.line, callback.queue, now)]
 
     def _end_lapsed_consult(self, caller_sid: str) -> None:
         """A warm transfer's target was claimed and nothing more was heard (the router that rang them died, or
@@ -165,14 +211,14 @@ class Dispatch:
 
     def _ring(self, caller_sid: str, agent_id: str, ring: str) -> bool:
         """Place the agent's leg; on any failure give the claim back, the agent keeping their place."""
-        state = self._calls.get(caller_sid)
-        if state is None or not ring:
+        from_ = self._calling_from(caller_sid)
+        if from_ is None or not ring:
             self._presence.end(agent_id, caller_sid, "back")
             return False
         query = {"call": caller_sid, "agent": agent_id}
         press = {} if ring.startswith("client:") else {"press": "1"}  # a phone agent takes the call with a key
         try:
-            leg = self._rest.place_call(to=ring, from_=state.dialed or ring, url=self.url("briefing", **query, **press),
+            leg = self._rest.place_call(to=ring, from_=from_ or ring, url=self.url("briefing", **query, **press),
                                         status_callback=self.url("offer-status", **query), timeout=self.ring_seconds)
         except RestFailed as exc:
             log.warning("offer of %s to agent %s failed, given back: %s", caller_sid, agent_id, exc)
@@ -181,6 +227,18 @@ class Dispatch:
         self._presence.advance(agent_id, caller_sid, "ringing", self.ring_seconds + 15, leg=leg)
         log.info("offered %s to agent %s (leg %s)", caller_sid, agent_id, leg)
         return True
+
+    def _calling_from(self, caller_sid: str) -> str | None:
+        """The number an offer's leg shows the agent: the line the caller dialled (a callback's line). None:
+        the caller or callback is gone."""
+        callback_id = callback_of(caller_sid)
+        if callback_id is not None:
+            callback = self._callbacks.get(callback_id) if self._callbacks else None
+            if callback is None or callback.status != "open":
+                return None
+            return callback.line_number or self._line_number(callback.line)
+        state = self._calls.get(caller_sid)
+        return None if state is None else state.dialed
 
     # -- REST work for webhooks, off their thread --------------------------------------
 

@@ -91,7 +91,8 @@ class CallbackFlow:
         queue = state.queue or Queue.TECHNICAL
         self._book.request(sid=state.sid, number=number, line=state.line, queue_name=str(state.queue_name or ""),
                            language=state.language, place=place, org=state.org, org_name=state.org_name,
-                           verified=state.verified.value)
+                           verified=state.verified.value, verified_by=state.verified_by, plan=state.plan,
+                           line_number=state.dialed)
         self._calls.update(state.sid, callback=CallbackWish.BOOKED, status=CallStatus.CALLBACK)
         label = prompts.raw(f"queue_names.{queue.value}")
         sentences = [prompts.text("callback_booked", last_digits=_last_digits(number))]

@@ -27,9 +27,11 @@ import redis
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from call_store.call_state import CallState, CallStatus, CallStore
+from call_store.callbacks import CallbackBook, callback_of
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
 from ivr.briefing import who_is_coming
+from ivr.callback_calls import CallbackCalls, as_call
 from ivr.enqueue import QueueEntry
 from ivr.twiml import ask, hang_up, say
 from prompts.catalogue import Catalogues, Prompts
@@ -59,7 +61,7 @@ class MeetingFlow:
     def __init__(self, *, client: redis.Redis, calls: CallStore, waiting: WaitingRoom, agents: AgentDirectory,
                  presence: AgentPresence, dispatch: Dispatch, rest: VoiceRest | None, catalogues: Catalogues,
                  clock: Callable[[], datetime], line_name: Callable[[str], str], call_ttl: int,
-                 queue_entry: QueueEntry, hold_music_url: str):
+                 queue_entry: QueueEntry, hold_music_url: str, callbacks: CallbackBook, callback_calls: CallbackCalls):
         self._redis = client
         self._calls = calls
         self._waiting = waiting
@@ -73,6 +75,8 @@ class MeetingFlow:
         self._call_ttl = call_ttl
         self._queue_entry = queue_entry
         self._hold_music_url = hold_music_url
+        self._callbacks = callbacks
+        self._callback_calls = callback_calls
 
     # -- the agent's leg ------------------------------------------------------------
 
@@ -80,18 +84,27 @@ class MeetingFlow:
         """The agent answered: the briefing, then the conference. On a phone the agent takes the call by
         pressing 1 (so a voicemail that picks up never swallows a caller); the browser's answer is the
         agent's own click. A caller who has gone is said so."""
-        state, agent, offer = read_together(self._redis, self._calls.reading(caller_sid), self._agents.reading(agent_id),
-                                            self._presence.reading_offer(caller_sid))
+        callback_id = callback_of(caller_sid)
+        if callback_id is not None:  # a callback the router will dial once the agent takes it
+            callback, agent, offer = read_together(self._redis, self._callbacks.reading(callback_id),
+                                                   self._agents.reading(agent_id), self._presence.reading_offer(caller_sid))
+            state = as_call(callback) if callback is not None and callback.status == "open" else None
+        else:
+            state, agent, offer = read_together(self._redis, self._calls.reading(caller_sid),
+                                                self._agents.reading(agent_id), self._presence.reading_offer(caller_sid))
         prompts = self._agent_prompts(agent)
         response = VoiceResponse()
         if state is None or agent is None or offer is None or offer.agent_id != agent_id \
-                or state.status is not CallStatus.QUEUED or state.queue_name is None:
+                or (callback_id is None and state.status is not CallStatus.QUEUED) or state.queue_name is None:
             say(response, prompts, prompts.text("briefing_caller_gone"))
             response.hangup()
             return response
         self._presence.staging_advance(agent_id, caller_sid, "briefing", BRIEFING_HOLD_SECONDS)
-        self._calls.update(caller_sid, agent=agent_id, agent_leg=agent_leg)
-        sentences = self.briefing_sentences(state, prompts)
+        if callback_id is None:
+            self._calls.update(caller_sid, agent=agent_id, agent_leg=agent_leg)
+            sentences = self.briefing_sentences(state, prompts)
+        else:
+            sentences = [self._callback_calls.opening(callback, prompts), *self.briefing_sentences(state, prompts)]
         if press:
             response = ask(f"accept?{urlencode({'call': caller_sid, 'agent': agent_id})}", prompts,
                            [*sentences, prompts.text("briefing_accept")])
@@ -144,9 +157,15 @@ class MeetingFlow:
         -> offline-missed too (the caller never left the queue: still at its front); after the call -> wrap-up."""
         if call_status not in FINAL:
             return VoiceResponse()
-        [offer] = read_together(self._redis, self._presence.reading_offer(caller_sid))
+        callback_id = callback_of(caller_sid)
+        offer, *more = read_together(self._redis, self._presence.reading_offer(caller_sid),
+                                     *([self._callbacks.reading(callback_id)] if callback_id else []))
+        callback = more[0] if more else None
         mine = offer is not None and offer.agent_id == agent_id
-        if call_status in NOT_ANSWERED or (mine and offer.phase in ("ringing", "briefing")):
+        if callback is not None and callback.status == "calling" and call_status not in NOT_ANSWERED:
+            outcome = "free"  # took the callback and left while the customer's phone rang
+            self._callback_calls.agent_left(caller_sid)
+        elif call_status in NOT_ANSWERED or (mine and offer.phase in ("ringing", "briefing")):
             outcome = "missed" if mine else "free"
         else:
             outcome = "wrap-up"
@@ -168,6 +187,13 @@ class MeetingFlow:
         return VoiceResponse()
 
     def _bring_caller(self, caller_sid: str, agent_id: str, conference_sid: str) -> None:
+        callback_id = callback_of(caller_sid)
+        if callback_id is not None:
+            [offer] = read_together(self._redis, self._presence.reading_offer(caller_sid))
+            if offer is None or offer.agent_id != agent_id or not self._callback_calls.dial(
+                    callback_id, agent_id, offer.leg, conference_sid):
+                self._end_agent_leg(offer, agent_id, caller_sid, "free")
+            return
         state, offer = read_together(self._redis, self._calls.reading(caller_sid), self._presence.reading_offer(caller_sid))
         if state is None or offer is None or offer.agent_id != agent_id or state.queue_name is None:
             self._end_agent_leg(offer, agent_id, caller_sid, "free")
