@@ -41,7 +41,9 @@ from runtime.metrics import CLOSED
 from runtime.redis_connection import StoreUnavailable
 from workforce.presence import AgentPresence
 
-SERVED_RESULTS = frozenset({"bridged", "bridging-in-process"})
+# Left the queue to an agent: bridged (the agent line's <Dial><Queue>) or redirected (push routing's Queue
+# Member update, which Twilio reports before the caller's leg requests /ivr/meet: counted here, once).
+SERVED_RESULTS = frozenset({"bridged", "bridging-in-process", "redirected"})
 QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
 
