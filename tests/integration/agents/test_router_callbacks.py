@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from agents.board import QueueBoard
 from call_store.call_state import CallStatus, CallStore
 from call_store.callbacks import CallbackBook
 from call_store.offers import Dispatch
 from tests.conftest import CONTOSO
 from tests.integration.agents.test_push_routing import ANNA, ANNA_PHONE, SE_LINE, World
 from twilio_simulator.twilio_player import Party
+from workforce.directory import AgentDirectory
 from workforce.presence import AgentState
 
 CUSTOMER = "+46701234567"  # registered on Contoso
@@ -100,6 +103,11 @@ def test_a_customer_who_never_answers_is_tried_three_times_ten_minutes_apart_the
         assert len(calls_to(world, CUSTOMER)) == attempt
         assert world.state("1001") is AgentState.AVAILABLE
         assert [leg.ended for leg in world.legs_to(ANNA_PHONE)] == [True] * attempt
+        if attempt == 1:  # the console's list shows the try and when the next is due
+            [row] = world.parts.get(QueueBoard).live(world.parts.get(AgentDirectory).get("1001"))["callbacks"]
+            tried = datetime.fromtimestamp(world.clock.at.timestamp(), ZoneInfo("Europe/Stockholm"))
+            assert row.due == ((tried + timedelta(minutes=10)).strftime("%a %d %b %H:%M")
+                               + f" (Europe/Stockholm); tries: no-answer {tried:%H:%M}")
         world.clock.at += timedelta(minutes=9)
         dispatch.kick()
         world.settle()
