@@ -96,6 +96,8 @@ class MeetingFlow:
         response = VoiceResponse()
         if state is None or agent is None or offer is None or offer.agent_id != agent_id \
                 or (callback_id is None and state.status is not CallStatus.QUEUED) or state.queue_name is None:
+            if callback_id is not None:  # claimed by hand or closed meanwhile: not the agent's miss
+                self._presence.staging_end(agent_id, caller_sid, "free")
             say(response, prompts, prompts.text("briefing_caller_gone"))
             response.hangup()
             return response
@@ -307,8 +309,12 @@ class MeetingFlow:
 
     # -- the caller's end --------------------------------------------------------------------
 
-    def caller_gone(self, caller_sid: str, offer: Offer | None) -> None:
-        """The caller hung up: an agent still ringing or hearing the briefing is freed, their leg ended."""
+    def caller_gone(self, caller_sid: str, offer: Offer | None, state: CallState | None = None) -> None:
+        """The caller hung up: an agent still ringing or hearing the briefing is freed, their leg ended; so is an
+        agent being consulted about them (a warm transfer under way)."""
+        if state is not None and state.consult_agent:
+            self._presence.staging_end(state.consult_agent, caller_sid, "free", table=CONSULTS)
+            self._dispatch.hang_up_later(state.consult_leg)
         if offer is None or offer.phase not in ("ringing", "briefing"):
             return
         self._presence.staging_end(offer.agent_id, caller_sid, "free")

@@ -194,7 +194,7 @@ class QueueFlow:
         self._calls.close(sid, final, self._context.clock())
         if state is not None:
             self._waiting.left(sid, state.queue_name, served=False)
-        self._meeting.caller_gone(sid, offer)
+        self._meeting.caller_gone(sid, offer, state)
         return VoiceResponse()
 
     # -- a closed queue ---------------------------------------------------------

@@ -184,3 +184,17 @@ def test_an_agent_who_does_not_answer_the_callback_offer_leaves_it_for_the_next_
     assert world.state("1001") is AgentState.OFFLINE_MISSED
     done = world.parts.get(CallbackBook).get(callback.id)
     assert (done.status, done.attempts) == ("open", [])
+
+
+def test_a_callback_claimed_by_hand_while_its_offer_rings_is_not_dialled_and_the_agent_is_not_at_fault(world):
+    """Carl claims the request in the console while Anna's phone rings for it: Anna answers to "the caller has hung
+    up", is available again (not offline-missed), and the customer is never dialled by the router."""
+    callback = book(world)
+    world.agent("1001", ANNA, answer_after=5)
+    world.available("1001")
+    assert world.parts.get(CallbackBook).claim(callback.id, "1003")
+    world.advance(20)
+    [anna] = world.legs_to(ANNA_PHONE)
+    assert anna.transcript.said() == ["Uppringaren har lagt på."]
+    assert world.state("1001") is AgentState.AVAILABLE
+    assert calls_to(world, CUSTOMER) == []

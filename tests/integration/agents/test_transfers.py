@@ -245,3 +245,17 @@ def test_the_rest_api_down_refuses_the_consult_and_the_target_keeps_their_place(
     assert world.state("1002") is AgentState.AVAILABLE
     assert world.parts.get(redis.Redis).hgetall("consults") == {}
     assert world.parts.get(CallStore).get(caller.call_sid).consult_agent == ""
+
+
+def test_the_caller_hanging_up_during_a_consult_frees_the_target_and_ends_their_leg(talking):
+    """Berit is still ringing when the caller gives up: her leg is ended and she is available again; Anna wraps up."""
+    world, caller = talking
+    world.agent("1002", BERIT, answer_after=None)
+    world.available("1002")
+    assert consult(world, caller, agent="1002").status_code == 200
+    world.settle()
+    world.api.hang_up(caller.call_sid)
+    world.settle()
+    [berit] = world.legs_to(BERIT_PHONE)
+    assert berit.ended and world.state("1002") is AgentState.AVAILABLE
+    assert world.state("1001") is AgentState.WRAP_UP
