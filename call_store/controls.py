@@ -24,6 +24,7 @@ import redis
 
 from call_store.call_state import CallState, CallStatus, CallStore
 from call_store.offers import Dispatch
+from routing.model import Queue
 from routing.offers import Skills
 from routing.queues import QueueName
 from runtime.twilio_rest import RestFailed, VoiceRest
@@ -118,13 +119,12 @@ class CallControls:
     def consult_candidates(self, agent: Agent, state: CallState, kind: str) -> list[str]:
         """Agents ready now whose skills cover `kind` in the caller's language, longest idle first."""
         language = state.queue_name.language if state.queue_name else (state.language or "en")[:2].lower()
-        queue = QueueName.parse(f"{kind}.{language}.B" if kind != "presales" else f"{kind}.{language}")
+        queue = QueueName(Queue(kind), language)
         [ready] = read_together(self._redis, self._presence.reading_ready())
         others = [entry for entry in ready if entry.agent_id != agent.agent_id]
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in others))
         return [entry.agent_id for entry, record in sorted(zip(others, records), key=lambda pair: pair[0].since)
-                if record is not None and queue is not None
-                and Skills(frozenset(record.queues), frozenset(record.languages)).cover(queue)]
+                if record is not None and Skills(frozenset(record.queues), frozenset(record.languages)).cover(queue)]
 
     def consult(self, agent: Agent, state: CallState, candidates: list[str], reason: str) -> tuple[str, str]:
         """Warm transfer begins: the first candidate still available is claimed (atomically, as an offer is),
