@@ -161,8 +161,10 @@ class Dispatch:
         if (expired and self._presence.expire(expired)) or lapsed:
             log.warning("offers of %d caller(s) ran out without an answer from Twilio; made again", len(expired))
             waiting, ready, offers, reserved, consults, callbacks = self._read()
+        if not ready:
+            return 0
         waiting = [*waiting, *self.due(callbacks)]
-        if not waiting or not ready:
+        if not waiting:
             return 0
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
         idle = [Idle(entry.agent_id, entry.since, Skills(frozenset(agent.queues), frozenset(agent.languages)))
@@ -193,9 +195,16 @@ class Dispatch:
         """The callback requests to offer now, in their callers' original places: open (not claimed by hand,
         not being called), their next try's time reached, and their queue open."""
         now = self._clock()
+        opened: dict[tuple[str, QueueName], bool] = {}  # each line's queue looked up once a pass
+
+        def is_open(callback: Callback) -> bool:
+            key = (callback.line, callback.queue)
+            if key not in opened:
+                opened[key] = self._queue_open(callback.line, callback.queue, now)
+            return opened[key]
+
         return [Waiting(offer_key(callback.id), callback.queue, callback.place) for callback in callbacks
-                if callback.status == "open" and callback.next_attempt_at <= now.timestamp()
-                and self._queue_open(callback.line, callback.queue, now)]
+                if callback.status == "open" and callback.next_attempt_at <= now.timestamp() and is_open(callback)]
 
     def _end_lapsed_consult(self, caller_sid: str) -> None:
         """A warm transfer's target was claimed and nothing more was heard (the router that rang them died, or
