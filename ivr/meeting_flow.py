@@ -11,6 +11,11 @@ The legs (README, "Agents taking calls"):
   (missed) and the caller, still in their queue in their place, goes to the next agent; an
   agent who hangs up during the briefing leaves the caller at the front of their queue.
 - The conference's end sends the agent into wrap-up.
+- A warm transfer's target (`call_store.controls`) joins the same room with the label consult:
+  their briefing is announced to their participant alone, and their leg's status (consult-status)
+  ends the consult (missed, free) or, once the call is theirs, sends them into wrap-up.
+- A callback's offer (key `cb-<id>`) is briefed as a callback; once its agent is in the room the
+  customer is dialled (`ivr.callback_calls`) instead of dequeued.
 
 Twilio's pages: Calls https://www.twilio.com/docs/voice/api/call-resource, Queue Member
 https://www.twilio.com/docs/voice/api/queue-member, <Conference>

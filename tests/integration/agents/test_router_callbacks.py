@@ -198,3 +198,19 @@ def test_a_callback_claimed_by_hand_while_its_offer_rings_is_not_dialled_and_the
     assert anna.transcript.said() == ["Uppringaren har lagt på."]
     assert world.state("1001") is AgentState.AVAILABLE
     assert calls_to(world, CUSTOMER) == []
+
+
+def test_only_the_customers_unanswered_tries_count_towards_the_limit(redis_client, clock):
+    """Tries that failed on the router's side (router-error, agent-left) are recorded but never close a request;
+    the third no-answer, busy or failed one does."""
+    book = CallbackBook(redis_client, clock)
+    callback = book.request(sid="CA1", number=CUSTOMER, line="SE", queue_name="technical.sv.A", language="sv-SE",
+                            place=clock().timestamp())
+    for result in ["router-error", "agent-left", "no-answer", "router-error", "busy", "agent-left", "failed"]:
+        assert book.get(callback.id).status == "open"
+        assert book.start_attempt(callback.id, "1001", "CAagent", "CFroom")
+        assert book.start_attempt(callback.id, "1002", "CAother", "CFroom") is False  # one try at a time
+        book.attempt_failed(callback.id, result, 600, 3)
+    done = book.get(callback.id)
+    assert (done.status, done.outcome, done.failed_attempts, len(done.attempts)) == ("closed", "unreachable", 3, 7)
+    assert book.outstanding() == [] and [c.id for c in book.recently_closed()] == [callback.id]
