@@ -170,6 +170,7 @@ class Dispatch:
         idle = [Idle(entry.agent_id, entry.since, Skills(frozenset(agent.queues), frozenset(agent.languages)))
                 for entry, agent in zip(ready, records) if agent is not None]
         made = 0
+        reserved = self._presence.standing(reserved)
         for pairing in pairings(waiting, idle, frozenset(offers), reserved):
             claimed = self._presence.offer(pairing.caller.sid, list(pairing.agents), self.ring_seconds)
             if claimed is None:

@@ -266,14 +266,21 @@ class AgentPresence:
             self._redis.hdel(RESERVED, caller_sid)
 
     def reading_reserved(self):
-        """Reservations still standing by now (CallSid -> agent id), as a `Read`; lapsed ones read as none."""
-        now = self._clock().timestamp()
-
+        """Reservations (CallSid -> (agent id, until epoch)), lapsed ones too, as a `Read`."""
         def stage(pipe):
             pipe.hgetall(RESERVED)
-            return lambda data: {sid: agent for sid, (agent, until) in
-                                 ((sid, _split_reservation(text)) for sid, text in data.items()) if until > now}
+            return lambda data: {sid: _split_reservation(text) for sid, text in data.items()}
         return stage
+
+    def standing(self, reservations: dict[str, tuple[str, float]]) -> dict[str, str]:
+        """The reservations still standing by now (CallSid -> agent id); lapsed ones are dropped from Redis
+        (a caller who hung up, a target who never came free), so the hash does not grow."""
+        now = self._clock().timestamp()
+        lapsed = [sid for sid, (_, until) in reservations.items() if until <= now]
+        if lapsed:
+            with redis_errors():
+                self._redis.hdel(RESERVED, *lapsed)
+        return {sid: agent for sid, (agent, until) in reservations.items() if until > now}
 
     def reading_offer(self, caller_sid: str, table: str = OFFERS):
         """This caller's offer (expired or not), or with `table=CONSULTS` their consult, as a `Read`."""

@@ -14,6 +14,7 @@ import redis
 
 from call_store.call_state import CallStatus, CallStore
 from call_store.waiting import WAITING
+from runtime.unit_of_work import read_together
 from tests.integration.agents import test_in_call_controls
 from tests.integration.agents.test_in_call_controls import ANNA_AUTH, posted
 from tests.integration.agents.test_push_routing import BERIT, BERIT_PHONE
@@ -259,3 +260,19 @@ def test_the_caller_hanging_up_during_a_consult_frees_the_target_and_ends_their_
     [berit] = world.legs_to(BERIT_PHONE)
     assert berit.ended and world.state("1002") is AgentState.AVAILABLE
     assert world.state("1001") is AgentState.WRAP_UP
+
+
+def test_a_lapsed_reservation_stops_binding_the_caller_and_is_dropped(redis_client, clock):
+    """A caller reserved for 60 s for an agent who never came free: after that, no reservation stands and
+    the record of it is gone from Redis."""
+    from workforce.presence import RESERVED, AgentPresence
+
+    presence = AgentPresence(redis_client, clock)
+    presence.reserve("CA1", "1002", 60)
+    presence.reserve("CA2", "1004", 120)
+    [found] = read_together(redis_client, presence.reading_reserved())
+    assert presence.standing(found) == {"CA1": "1002", "CA2": "1004"}
+    clock.at += timedelta(seconds=61)
+    [found] = read_together(redis_client, presence.reading_reserved())
+    assert presence.standing(found) == {"CA2": "1004"}
+    assert redis_client.hkeys(RESERVED) == ["CA2"]
