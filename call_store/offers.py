@@ -155,11 +155,13 @@ class Dispatch:
         waiting, ready, offers, reserved, consults, callbacks = self._read()
         lapsed = self._presence.expired(consults)
         if lapsed and self._presence.expire(lapsed, CONSULTS):
+            log.warning("consults about %d caller(s) ran out without an answer from Twilio; given up", len(lapsed))
             for caller_sid in lapsed:
                 self._end_lapsed_consult(caller_sid)
         expired = self._presence.expired(offers)
-        if (expired and self._presence.expire(expired)) or lapsed:
+        if expired and self._presence.expire(expired):
             log.warning("offers of %d caller(s) ran out without an answer from Twilio; made again", len(expired))
+        if expired or lapsed:  # agents were freed: read who is ready again
             waiting, ready, offers, reserved, consults, callbacks = self._read()
         if not ready:
             return 0

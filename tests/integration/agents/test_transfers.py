@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from call_store.call_state import CallStatus, CallStore
+from call_store.offers import Dispatch
 from call_store.waiting import WAITING
 from runtime.unit_of_work import read_together
 from tests.integration.agents import test_in_call_controls
@@ -276,3 +277,25 @@ def test_a_lapsed_reservation_stops_binding_the_caller_and_is_dropped(redis_clie
     [found] = read_together(redis_client, presence.reading_reserved())
     assert presence.standing(found) == {"CA2": "1004"}
     assert redis_client.hkeys(RESERVED) == ["CA2"]
+
+
+def test_a_consult_whose_router_died_lapses_the_target_is_freed_and_the_caller_comes_off_hold(talking):
+    """A router claimed Berit for a consult, put the caller on hold, and died before dialling her: once the claim's
+    time is up, a dispatch pass frees Berit (in her old place) and takes the caller off hold."""
+    from workforce.presence import CONSULTS, AgentPresence
+
+    world, caller = talking
+    world.agent("1002", BERIT)
+    world.available("1002")
+    assert world.client.post(f"/agent/api/calls/{caller.call_sid}/hold", json={"hold": True}, auth=ANNA_AUTH).status_code == 200
+    presence = world.parts.get(AgentPresence)
+    assert presence.offer(caller.call_sid, ["1002"], 20, table=CONSULTS) == ("1002", BERIT_PHONE)
+    world.parts.get(CallStore).update(caller.call_sid, consult_agent="1002")  # the process dies here
+    world.settle()
+    assert world.state("1002") is AgentState.OFFERED
+    world.clock.at += timedelta(seconds=36)
+    world.parts.get(Dispatch).kick()
+    world.settle()
+    assert world.state("1002") is AgentState.AVAILABLE
+    assert room_of(world, caller).participants[caller.call_sid].hold is False
+    assert world.parts.get(CallStore).get(caller.call_sid).consult_agent == ""
