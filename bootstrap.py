@@ -48,6 +48,7 @@ from ivr.agent_flow import AgentFlow
 from ivr.agent_views import bp as agent_line_bp
 from ivr.answer_flow import AnswerFlow
 from ivr.call_context import CallContext
+from ivr.callback_calls import CallbackCalls
 from ivr.callback_flow import CallbackFlow
 from ivr.enqueue import QueueEntry
 from ivr.meeting_flow import MeetingFlow
@@ -58,6 +59,8 @@ from ivr.webhooks import TwilioWebhooks
 from operations.health import bp as health_bp
 from prompts.catalogue import CatalogueError, load_catalogues
 from public_pages.numbers import bp as numbers_bp
+from routing.hours import is_open
+from routing.queues import QueueName
 from routing.table import TableError, read_document
 from runtime.clock import Clock, system_clock
 from runtime.data_marker import DataMarker
@@ -163,12 +166,28 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     throttle = SignInThrottle(client, clock)
     presence = AgentPresence(client, clock, settings.wrap_up_seconds)
     rest = voice_rest(settings)
-    dispatch = Dispatch(client=client, presence=presence, waiting=waiting, agents=agents, calls=calls, rest=rest,
-                        base_url=settings.public_base_url, clock=clock, ring_seconds=settings.ring_timeout)
 
     def line_name(line_id: str) -> str:
         line = tables.latest_known().line(line_id)
         return line.name if line else line_id
+
+    def line_number(line_id: str) -> str:
+        """The line's own number (its first): what the router's calls to its customers show."""
+        line = tables.latest_known().line(line_id)
+        return line.numbers[0] if line and line.numbers else ""
+
+    def queue_open(line_id: str, queue: QueueName, at) -> bool:
+        line = tables.latest_known().line(line_id)
+        return line is not None and is_open(line, queue.kind, at, queue.severity)
+
+    dispatch = Dispatch(client=client, presence=presence, waiting=waiting, agents=agents, calls=calls, rest=rest,
+                        base_url=settings.public_base_url, clock=clock, ring_seconds=settings.ring_timeout,
+                        callbacks=callbacks, queue_open=queue_open, line_number=line_number,
+                        tick_seconds=settings.dispatch_tick_seconds)
+    callback_calls = CallbackCalls(client=client, book=callbacks, calls=calls, presence=presence, dispatch=dispatch,
+                                   rest=rest, catalogues=catalogues, clock=clock, line_number=line_number,
+                                   call_ttl=settings.call_ttl, attempts=settings.callback_attempts,
+                                   retry_seconds=settings.callback_retry_minutes * 60)
 
     context = CallContext(tables=tables, catalogues=catalogues, calls=calls, clock=clock)
     queue_entry = QueueEntry(context=context, tables=tables, calls=calls, waiting=waiting, events=events,
@@ -176,7 +195,7 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     meeting = MeetingFlow(client=client, calls=calls, waiting=waiting, agents=agents, presence=presence,
                           dispatch=dispatch, rest=rest, catalogues=catalogues, clock=clock, line_name=line_name,
                           call_ttl=settings.call_ttl, queue_entry=queue_entry, hold_music_url=settings.hold_music_url,
-                          events=events)
+                          events=events, callbacks=callbacks, callback_calls=callback_calls)
     verification = VerificationFlow(context=context, directory=directory, verifier=verifier, calls=calls,
                                     queue_entry=queue_entry, require_attestation=settings.require_stir_attestation)
     callback_flow = CallbackFlow(context=context, book=callbacks, calls=calls)
@@ -188,10 +207,10 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     parts = Parts()
     for part in (
         settings, tables, catalogues, directory, verifier, audit, outbox, calls, waiting, callbacks, agents,
-        queue_entry, verification, callback_flow, queue_flow, presence, dispatch, meeting, events,
+        queue_entry, verification, callback_flow, queue_flow, presence, dispatch, meeting, callback_calls, events,
         Wallboard(client=client, events=events, agents=agents, presence=presence, clock=clock,
                   target_percent=settings.service_level_target),
-        CallControls(calls=calls, presence=presence, rest=rest, dispatch=dispatch),
+        CallControls(client=client, calls=calls, presence=presence, rest=rest, dispatch=dispatch, agents=agents),
         AnswerFlow(context=context, tables=tables, calls=calls, queue_flow=queue_flow),
         AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues, clock=clock,
                   line_name=line_name, redis_client=client, presence=presence, dispatch=dispatch),

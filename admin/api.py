@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from admin.auth import require_admin
+from call_store.callbacks import CallbackBook
 from runtime.redis_connection import StoreUnavailable
 from verification.audit import AuditLog
 from verification.delivery import Outbox
@@ -68,6 +69,14 @@ def audit():
     limit = request.args.get("limit", "100")
     count = int(limit) if limit.isdigit() else 100
     return jsonify(entries=lookup(AuditLog).recent(count, request.args.get("account") or None))
+
+
+@bp.get("/callbacks")
+def callbacks():
+    """Callback requests in line and the latest closed, with every try the router made at each."""
+    book = lookup(CallbackBook)
+    return jsonify(outstanding=[callback.public() for callback in book.outstanding()],
+                   closed=[callback.public() for callback in book.recently_closed()])
 
 
 @bp.get("/agents")

@@ -3,7 +3,8 @@ the order the router serves them, with what the whisper would tell."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from call_store.call_state import CallState, CallStore, Verified
 from call_store.callbacks import Callback, CallbackBook
@@ -104,15 +105,31 @@ def _skilled(agent: Agent, entry: Waiting) -> bool:
 
 
 def _due(table: Table, callback: Callback, now: datetime) -> str:
-    """"now" while its queue is open, else when it opens (a callback is only due while its queue is open)."""
+    """"now" while its queue is open, else when it opens (a callback is only due while its queue is open);
+    the router's tries at it so far, and its next (or the one under way)."""
+    tries = "; tries: " + ", ".join(f"{attempt.get('result')} {_clock_time(attempt.get('at', 0), table, callback)}"
+                                    for attempt in callback.attempts) if callback.attempts else ""
+    if callback.status == "calling":
+        return f"being called now by agent {callback.current.get('agent', '?')}{tries}"
+    at = now
+    if callback.next_attempt_at > now.timestamp():
+        at = datetime.fromtimestamp(callback.next_attempt_at, now.tzinfo)
     line = table.line(callback.line)
     if line is None:
-        return "now"
+        return "now" + tries
     queue = callback.queue
-    opening = next_opening(line, queue.kind, now, queue.severity)
+    opening = next_opening(line, queue.kind, at, queue.severity)
     if opening is None:
-        return "when the line reopens"
-    return "now" if opening.timestamp() <= now.timestamp() else opening.strftime("%a %d %b %H:%M") + f" ({line.timezone})"
+        return "when the line reopens" + tries
+    if opening.timestamp() <= now.timestamp():
+        return "now" + tries
+    return opening.astimezone(ZoneInfo(line.timezone)).strftime("%a %d %b %H:%M") + f" ({line.timezone}){tries}"
+
+
+def _clock_time(epoch: float, table: Table, callback: Callback) -> str:
+    line = table.line(callback.line)
+    zone = ZoneInfo(line.timezone) if line else timezone.utc
+    return datetime.fromtimestamp(epoch, zone).strftime("%H:%M")
 
 
 def _line_name(table: Table, line_id: str) -> str:

@@ -22,13 +22,16 @@ from urllib.parse import urlencode
 import redis
 
 from call_store.call_state import CallStore
+from call_store.callbacks import Callback, CallbackBook, callback_of, offer_key
 from call_store.waiting import WaitingRoom
 from routing.offers import Idle, Skills, pairings
+from routing.queues import QueueName
+from routing.serving import Waiting
 from runtime.redis_connection import StoreUnavailable
 from runtime.twilio_rest import RestFailed, VoiceRest
 from runtime.unit_of_work import after_writes, read_together
 from workforce.directory import AgentDirectory
-from workforce.presence import AgentPresence
+from workforce.presence import CONSULTS, AgentPresence
 
 log = logging.getLogger(__name__)
 DEFAULT_RING_SECONDS = 20
@@ -38,7 +41,9 @@ MAX_PASSES = 50  # a pass that keeps finding work stops here and waits for the n
 class Dispatch:
     def __init__(self, *, client: redis.Redis, presence: AgentPresence, waiting: WaitingRoom, agents: AgentDirectory,
                  calls: CallStore, rest: VoiceRest | None, base_url: str | None, clock: Callable[[], datetime],
-                 ring_seconds: int = DEFAULT_RING_SECONDS):
+                 ring_seconds: int = DEFAULT_RING_SECONDS, callbacks: CallbackBook | None = None,
+                 queue_open: Callable[[str, QueueName, datetime], bool] = lambda line, queue, at: True,
+                 line_number: Callable[[str], str] = lambda line: "", tick_seconds: float = 0):
         self._redis = client
         self._presence = presence
         self._waiting = waiting
@@ -48,6 +53,12 @@ class Dispatch:
         self._base = (base_url or "").rstrip("/")
         self._clock = clock
         self.ring_seconds = ring_seconds
+        self._callbacks = callbacks
+        self._queue_open = queue_open
+        self._line_number = line_number
+        self._tick_seconds = tick_seconds
+        self._ticking: threading.Thread | None = None
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._again = False
         self._running: threading.Thread | None = None
@@ -72,6 +83,7 @@ class Dispatch:
             after_writes(lambda: self._kick(job))
 
     def _kick(self, job: Callable[[], None] | None) -> None:
+        self._start_ticking()
         with self._lock:
             if job is not None:
                 self._jobs.append(job)
@@ -82,6 +94,27 @@ class Dispatch:
             thread = threading.Thread(target=self._run, name="dispatch", daemon=True)
             self._running = thread
             thread.start()
+
+    def _start_ticking(self) -> None:
+        """The dispatcher's own timer (every `tick_seconds`): an offer that ran out (its router died, Twilio's
+        callback was lost) is made again, and a callback whose retry time or queue's opening has come is
+        offered, with no caller's hold or agent's change to set it off. Started with the first kick, so
+        each forked worker runs its own."""
+        if self._tick_seconds <= 0 or (self._ticking is not None and self._ticking.is_alive()):
+            return
+        with self._lock:
+            if self._ticking is not None and self._ticking.is_alive():
+                return
+            self._ticking = threading.Thread(target=self._tick, name="dispatch-timer", daemon=True)
+            self._ticking.start()
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(self._tick_seconds):
+            self._kick(None)
+
+    def stop(self) -> None:
+        """End the timer (tests; a process that is going away)."""
+        self._stopped.set()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Until this process's dispatching has nothing left to do (for tests and the bench)."""
@@ -119,38 +152,85 @@ class Dispatch:
 
     def dispatch_once(self) -> int:
         """Make the offers the choice gives now; how many were made."""
-        waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
-                                               self._presence.reading_ready(), self._presence.reading_offers())
+        waiting, ready, offers, reserved, consults, callbacks = self._read()
+        lapsed = self._presence.expired(consults)
+        if lapsed and self._presence.expire(lapsed, CONSULTS):
+            log.warning("consults about %d caller(s) ran out without an answer from Twilio; given up", len(lapsed))
+            for caller_sid in lapsed:
+                self._end_lapsed_consult(caller_sid)
         expired = self._presence.expired(offers)
         if expired and self._presence.expire(expired):
             log.warning("offers of %d caller(s) ran out without an answer from Twilio; made again", len(expired))
-            waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
-                                                   self._presence.reading_ready(), self._presence.reading_offers())
-        if not waiting or not ready:
+        if expired or lapsed:  # agents were freed: read who is ready again
+            waiting, ready, offers, reserved, consults, callbacks = self._read()
+        if not ready:
+            return 0
+        waiting = [*waiting, *self.due(callbacks)]
+        if not waiting:
             return 0
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
         idle = [Idle(entry.agent_id, entry.since, Skills(frozenset(agent.queues), frozenset(agent.languages)))
                 for entry, agent in zip(ready, records) if agent is not None]
         made = 0
-        for pairing in pairings(waiting, idle, frozenset(offers)):
+        reserved = self._presence.standing(reserved)
+        for pairing in pairings(waiting, idle, frozenset(offers), reserved):
             claimed = self._presence.offer(pairing.caller.sid, list(pairing.agents), self.ring_seconds)
             if claimed is None:
                 continue
             agent_id, ring = claimed
             if self._ring(pairing.caller.sid, agent_id, ring):
                 made += 1
+                if pairing.caller.sid in reserved:  # the named agent rings: if they miss, anyone may take the caller
+                    self._presence.release(pairing.caller.sid)
         return made
+
+    def _read(self):
+        """Who waits, who is ready, the offers, the reservations, the consults and the callback requests:
+        one round trip."""
+        reads = [self._waiting.reading_everyone(), self._presence.reading_ready(), self._presence.reading_offers(),
+                 self._presence.reading_reserved(), self._presence.reading_offers(CONSULTS)]
+        if self._callbacks is not None:
+            reads.append(self._callbacks.reading_open())
+        found = read_together(self._redis, *reads)
+        return (*found[:5], found[5] if len(found) > 5 else [])
+
+    def due(self, callbacks: list[Callback]) -> list[Waiting]:
+        """The callback requests to offer now, in their callers' original places: open (not claimed by hand,
+        not being called), their next try's time reached, and their queue open."""
+        now = self._clock()
+        opened: dict[tuple[str, QueueName], bool] = {}  # each line's queue looked up once a pass
+
+        def is_open(callback: Callback) -> bool:
+            key = (callback.line, callback.queue)
+            if key not in opened:
+                opened[key] = self._queue_open(callback.line, callback.queue, now)
+            return opened[key]
+
+        return [Waiting(offer_key(callback.id), callback.queue, callback.place) for callback in callbacks
+                if callback.status == "open" and callback.next_attempt_at <= now.timestamp() and is_open(callback)]
+
+    def _end_lapsed_consult(self, caller_sid: str) -> None:
+        """A warm transfer's target was claimed and nothing more was heard (the router that rang them died, or
+        Twilio's status callback was lost): the claim is dropped, and the caller comes off hold."""
+        state = self._calls.get(caller_sid)
+        if state is None or not state.consult_agent or not state.conference_sid:
+            return
+        self._calls.update(caller_sid, consult_agent="", consult_leg="")
+        try:
+            self._rest.participant(state.conference_sid, caller_sid, hold=False)
+        except RestFailed as exc:
+            log.warning("a lapsed consult of %s: could not take the caller off hold: %s", caller_sid, exc)
 
     def _ring(self, caller_sid: str, agent_id: str, ring: str) -> bool:
         """Place the agent's leg; on any failure give the claim back, the agent keeping their place."""
-        state = self._calls.get(caller_sid)
-        if state is None or not ring:
+        from_ = self._calling_from(caller_sid)
+        if from_ is None or not ring:
             self._presence.end(agent_id, caller_sid, "back")
             return False
         query = {"call": caller_sid, "agent": agent_id}
         press = {} if ring.startswith("client:") else {"press": "1"}  # a phone agent takes the call with a key
         try:
-            leg = self._rest.place_call(to=ring, from_=state.dialed or ring, url=self.url("briefing", **query, **press),
+            leg = self._rest.place_call(to=ring, from_=from_ or ring, url=self.url("briefing", **query, **press),
                                         status_callback=self.url("offer-status", **query), timeout=self.ring_seconds)
         except RestFailed as exc:
             log.warning("offer of %s to agent %s failed, given back: %s", caller_sid, agent_id, exc)
@@ -159,6 +239,18 @@ class Dispatch:
         self._presence.advance(agent_id, caller_sid, "ringing", self.ring_seconds + 15, leg=leg)
         log.info("offered %s to agent %s (leg %s)", caller_sid, agent_id, leg)
         return True
+
+    def _calling_from(self, caller_sid: str) -> str | None:
+        """The number an offer's leg shows the agent: the line the caller dialled (a callback's line). None:
+        the caller or callback is gone."""
+        callback_id = callback_of(caller_sid)
+        if callback_id is not None:
+            callback = self._callbacks.get(callback_id) if self._callbacks else None
+            if callback is None or callback.status != "open":
+                return None
+            return callback.line_number or self._line_number(callback.line)
+        state = self._calls.get(caller_sid)
+        return None if state is None else state.dialed
 
     # -- REST work for webhooks, off their thread --------------------------------------
 

@@ -96,7 +96,8 @@ class CallbackFlow:
             try:
                 self._book.request(sid=state.sid, number=number, line=state.line, queue_name=str(state.queue_name or ""),
                                    language=state.language, place=place, org=state.org, org_name=state.org_name,
-                                   verified=state.verified.value, caller=state.caller, then=booked)
+                                   verified=state.verified.value, verified_by=state.verified_by, plan=state.plan,
+                                   line_number=state.dialed, caller=state.caller, then=booked)
             except CallbackRefused as refused:
                 key = "callback_unavailable" if refused.scope == WITHHELD else "callback_already_booked"
                 return hang_up(prompts, prompts.text(key), prompts.text("goodbye"))

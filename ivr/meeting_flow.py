@@ -11,6 +11,11 @@ The legs (README, "Agents taking calls"):
   (missed) and the caller, still in their queue in their place, goes to the next agent; an
   agent who hangs up during the briefing leaves the caller at the front of their queue.
 - The conference's end sends the agent into wrap-up.
+- A warm transfer's target (`call_store.controls`) joins the same room with the label consult:
+  their briefing is announced to their participant alone, and their leg's status (consult-status)
+  ends the consult (missed, free) or, once the call is theirs, sends them into wrap-up.
+- A callback's offer (key `cb-<id>`) is briefed as a callback; once its agent is in the room the
+  customer is dialled (`ivr.callback_calls`) instead of dequeued.
 
 Twilio's pages: Calls https://www.twilio.com/docs/voice/api/call-resource, Queue Member
 https://www.twilio.com/docs/voice/api/queue-member, <Conference>
@@ -28,9 +33,11 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from call_store.call_state import CallState, CallStatus, CallStore
 from call_store.events import CallEvents
+from call_store.callbacks import CallbackBook, callback_of
 from call_store.offers import Dispatch
 from call_store.waiting import WaitingRoom
 from ivr.briefing import who_is_coming
+from ivr.callback_calls import CallbackCalls, as_call
 from ivr.enqueue import QueueEntry
 from ivr.twiml import ask, hang_up, say
 from prompts.catalogue import Catalogues, Prompts
@@ -42,7 +49,7 @@ from runtime.twilio_rest import RestFailed, VoiceRest
 from runtime.unit_of_work import read_together
 from workforce.directory import AgentDirectory
 from workforce.model import Agent
-from workforce.presence import AgentPresence, Offer
+from workforce.presence import CONSULTS, AgentPresence, Offer
 
 log = logging.getLogger(__name__)
 BRIEFING_HOLD_SECONDS = 10 * 60  # how long an answered offer holds the caller before it lapses
@@ -60,7 +67,8 @@ class MeetingFlow:
     def __init__(self, *, client: redis.Redis, calls: CallStore, waiting: WaitingRoom, agents: AgentDirectory,
                  presence: AgentPresence, dispatch: Dispatch, rest: VoiceRest | None, catalogues: Catalogues,
                  clock: Callable[[], datetime], line_name: Callable[[str], str], call_ttl: int,
-                 queue_entry: QueueEntry, hold_music_url: str, events: CallEvents):
+                 queue_entry: QueueEntry, hold_music_url: str, events: CallEvents, callbacks: CallbackBook,
+                 callback_calls: CallbackCalls):
         self._redis = client
         self._calls = calls
         self._waiting = waiting
@@ -75,6 +83,8 @@ class MeetingFlow:
         self._queue_entry = queue_entry
         self._hold_music_url = hold_music_url
         self._events = events  # the wallboard's record
+        self._callbacks = callbacks
+        self._callback_calls = callback_calls
 
     # -- the agent's leg ------------------------------------------------------------
 
@@ -82,18 +92,29 @@ class MeetingFlow:
         """The agent answered: the briefing, then the conference. On a phone the agent takes the call by
         pressing 1 (so a voicemail that picks up never swallows a caller); the browser's answer is the
         agent's own click. A caller who has gone is said so."""
-        state, agent, offer = read_together(self._redis, self._calls.reading(caller_sid), self._agents.reading(agent_id),
-                                            self._presence.reading_offer(caller_sid))
+        callback_id = callback_of(caller_sid)
+        if callback_id is not None:  # a callback the router will dial once the agent takes it
+            callback, agent, offer = read_together(self._redis, self._callbacks.reading(callback_id),
+                                                   self._agents.reading(agent_id), self._presence.reading_offer(caller_sid))
+            state = as_call(callback) if callback is not None and callback.status == "open" else None
+        else:
+            state, agent, offer = read_together(self._redis, self._calls.reading(caller_sid),
+                                                self._agents.reading(agent_id), self._presence.reading_offer(caller_sid))
         prompts = self._agent_prompts(agent)
         response = VoiceResponse()
         if state is None or agent is None or offer is None or offer.agent_id != agent_id \
-                or state.status is not CallStatus.QUEUED or state.queue_name is None:
+                or (callback_id is None and state.status is not CallStatus.QUEUED) or state.queue_name is None:
+            if callback_id is not None:  # claimed by hand or closed meanwhile: not the agent's miss
+                self._presence.staging_end(agent_id, caller_sid, "free")
             say(response, prompts, prompts.text("briefing_caller_gone"))
             response.hangup()
             return response
         self._presence.staging_advance(agent_id, caller_sid, "briefing", BRIEFING_HOLD_SECONDS)
-        self._calls.update(caller_sid, agent=agent_id, agent_leg=agent_leg)
-        sentences = self.briefing_sentences(state, prompts)
+        if callback_id is None:
+            self._calls.update(caller_sid, agent=agent_id, agent_leg=agent_leg)
+            sentences = self.briefing_sentences(state, prompts)
+        else:
+            sentences = [self._callback_calls.opening(callback, prompts), *self.briefing_sentences(state, prompts)]
         if press:
             response = ask(f"accept?{urlencode({'call': caller_sid, 'agent': agent_id})}", prompts,
                            [*sentences, prompts.text("briefing_accept")])
@@ -146,9 +167,15 @@ class MeetingFlow:
         -> offline-missed too (the caller never left the queue: still at its front); after the call -> wrap-up."""
         if call_status not in FINAL:
             return VoiceResponse()
-        [offer] = read_together(self._redis, self._presence.reading_offer(caller_sid))
+        callback_id = callback_of(caller_sid)
+        offer, *more = read_together(self._redis, self._presence.reading_offer(caller_sid),
+                                     *([self._callbacks.reading(callback_id)] if callback_id else []))
+        callback = more[0] if more else None
         mine = offer is not None and offer.agent_id == agent_id
-        if call_status in NOT_ANSWERED or (mine and offer.phase in ("ringing", "briefing")):
+        if callback is not None and callback.status == "calling" and call_status not in NOT_ANSWERED:
+            outcome = "free"  # took the callback and left while the customer's phone rang
+            self._callback_calls.agent_left(caller_sid)
+        elif call_status in NOT_ANSWERED or (mine and offer.phase in ("ringing", "briefing")):
             outcome = "missed" if mine else "free"
         else:
             outcome = "wrap-up"
@@ -156,17 +183,27 @@ class MeetingFlow:
         self._dispatch.kick()
         return VoiceResponse()
 
-    def conference(self, caller_sid: str, agent_id: str, event: str, label: str, conference_sid: str = "") -> VoiceResponse:
-        """Conference events. The agent joined: take the caller out of their queue into the room. The end:
-        the agent goes into wrap-up."""
+    def conference(self, caller_sid: str, agent_id: str, event: str, label: str, conference_sid: str = "",
+                   leg: str = "") -> VoiceResponse:
+        """Conference events. The agent joined: take the caller out of their queue into the room. An agent
+        consulted in a warm transfer joined: their briefing, to them alone. The end: the agent goes into wrap-up."""
         if event == "participant-join" and label == "agent":
             self._bring_caller(caller_sid, agent_id, conference_sid)
+        elif event == "participant-join" and label == "consult":
+            self._brief_consulted(caller_sid, conference_sid, leg)
         elif event == "conference-end":
             self._presence.staging_end(agent_id, caller_sid, "wrap-up")
             self._dispatch.kick()
         return VoiceResponse()
 
     def _bring_caller(self, caller_sid: str, agent_id: str, conference_sid: str) -> None:
+        callback_id = callback_of(caller_sid)
+        if callback_id is not None:
+            [offer] = read_together(self._redis, self._presence.reading_offer(caller_sid))
+            if offer is None or offer.agent_id != agent_id or not self._callback_calls.dial(
+                    callback_id, agent_id, offer.leg, conference_sid):
+                self._end_agent_leg(offer, agent_id, caller_sid, "free")
+            return
         state, offer = read_together(self._redis, self._calls.reading(caller_sid), self._presence.reading_offer(caller_sid))
         if state is None or offer is None or offer.agent_id != agent_id or state.queue_name is None:
             self._end_agent_leg(offer, agent_id, caller_sid, "free")
@@ -181,6 +218,53 @@ class MeetingFlow:
         except RestFailed as exc:
             log.warning("could not bring %s to agent %s: %s; the caller stays queued", caller_sid, agent_id, exc)
             self._end_agent_leg(offer, agent_id, caller_sid, "back")
+
+    def _brief_consulted(self, caller_sid: str, conference_sid: str, leg: str) -> None:
+        """The consulted agent is in the room (busy now): Participant update AnnounceUrl plays the briefing
+        to their participant only, while the caller holds."""
+        [consult] = read_together(self._redis, self._presence.reading_offer(caller_sid, CONSULTS))
+        if consult is None or (consult.leg and leg and consult.leg != leg):
+            return
+        self._presence.staging_advance(consult.agent_id, caller_sid, "joined", self._call_ttl, leg=leg, table=CONSULTS)
+        try:
+            self._rest.participant(conference_sid, leg or consult.leg, announce_method="POST",
+                                   announce_url=self._dispatch.url("consult-briefing", call=caller_sid,
+                                                                   agent=consult.agent_id))
+        except RestFailed as exc:
+            log.warning("could not brief agent %s consulted on %s: %s", consult.agent_id, caller_sid, exc)
+
+    def consult_briefing(self, caller_sid: str, agent_id: str) -> VoiceResponse:
+        """The announcement to the consulted agent (Say only, as a participant's announcement allows)."""
+        state, agent = read_together(self._redis, self._calls.reading(caller_sid), self._agents.reading(agent_id))
+        prompts = self._agent_prompts(agent)
+        response = VoiceResponse()
+        if state is None or state.queue_name is None:
+            say(response, prompts, prompts.text("briefing_caller_gone"))
+            return response
+        for sentence in self.briefing_sentences(state, prompts):
+            say(response, prompts, sentence)
+        return response
+
+    def consult_status(self, caller_sid: str, agent_id: str, call_status: str) -> VoiceResponse:
+        """The consulted agent's leg's progress. Final while still consulted (no answer, or hung up before
+        the hand-over): the consult is over, missed (not answered) or free, and the caller comes off hold
+        to the first agent. Final after the hand-over: the call was theirs, so wrap-up."""
+        if call_status not in FINAL:
+            return VoiceResponse()
+        state, consult, offer = read_together(self._redis, self._calls.reading(caller_sid),
+                                              self._presence.reading_offer(caller_sid, CONSULTS),
+                                              self._presence.reading_offer(caller_sid))
+        if consult is not None and consult.agent_id == agent_id:
+            missed = call_status in NOT_ANSWERED or consult.phase == "ringing"
+            self._presence.staging_end(agent_id, caller_sid, "missed" if missed else "free", table=CONSULTS)
+            if state is not None and state.consult_agent == agent_id:
+                self._calls.update(caller_sid, consult_agent="", consult_leg="")
+            if state is not None and state.conference_sid and state.status is CallStatus.CONNECTED:
+                self._dispatch.kick(lambda: self._rest.participant(state.conference_sid, caller_sid, hold=False))
+        elif offer is not None and offer.agent_id == agent_id:
+            self._presence.staging_end(agent_id, caller_sid, "wrap-up")
+        self._dispatch.kick()
+        return VoiceResponse()
 
     def _end_agent_leg(self, offer: Offer | None, agent_id: str, caller_sid: str, outcome: str) -> None:
         """The meeting cannot happen: the agent's leg is hung up (off this thread) and the agent freed."""
@@ -234,8 +318,12 @@ class MeetingFlow:
 
     # -- the caller's end --------------------------------------------------------------------
 
-    def caller_gone(self, caller_sid: str, offer: Offer | None) -> None:
-        """The caller hung up: an agent still ringing or hearing the briefing is freed, their leg ended."""
+    def caller_gone(self, caller_sid: str, offer: Offer | None, state: CallState | None = None) -> None:
+        """The caller hung up: an agent still ringing or hearing the briefing is freed, their leg ended; so is an
+        agent being consulted about them (a warm transfer under way)."""
+        if state is not None and state.consult_agent:
+            self._presence.staging_end(state.consult_agent, caller_sid, "free", table=CONSULTS)
+            self._dispatch.hang_up_later(state.consult_leg)
         if offer is None or offer.phase not in ("ringing", "briefing"):
             return
         self._presence.staging_end(offer.agent_id, caller_sid, "free")

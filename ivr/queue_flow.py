@@ -42,7 +42,9 @@ from runtime.metrics import CLOSED
 from runtime.redis_connection import StoreUnavailable
 from workforce.presence import AgentPresence
 
-SERVED_RESULTS = frozenset({"bridged", "bridging-in-process"})
+# Left the queue to an agent: bridged (the agent line's <Dial><Queue>) or redirected (push routing's Queue
+# Member update, which Twilio reports before the caller's leg requests /ivr/meet: counted here, once).
+SERVED_RESULTS = frozenset({"bridged", "bridging-in-process", "redirected"})
 QUEUE_FAILURES = frozenset({"error", "queue-full", "system-error"})
 
 
@@ -196,7 +198,7 @@ class QueueFlow:
         self._events.call_over(sid)  # the wallboard's record: abandoned if still waiting, else the talk ends
         if state is not None:
             self._waiting.left(sid, state.queue_name, served=False)
-        self._meeting.caller_gone(sid, offer)
+        self._meeting.caller_gone(sid, offer, state)
         return VoiceResponse()
 
     def _record_leaving(self, sid: str, result: str, state: CallState) -> None:

@@ -15,6 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ivr.answer_flow import AnswerFlow
+from ivr.callback_calls import CallbackCalls
 from ivr.callback_flow import CallbackFlow
 from ivr.enqueue import QueueEntry
 from ivr.meeting_flow import MeetingFlow
@@ -50,6 +51,10 @@ LAST_RESORT = (
     '<Enqueue waitUrl="hold?lang=en-GB&amp;queue=technical.en.B&amp;recover=1" action="queue-result">technical.en.B</Enqueue>'
     '</Response>'
 )
+
+
+def _nothing():
+    return VoiceResponse()
 
 
 @bp.post("/voice")
@@ -152,6 +157,21 @@ def on_hold():
     return lookup(MeetingFlow).on_hold(url_text("lang", 16))
 
 
+@bp.post("/callback-meet")
+@webhook
+def callback_meet():
+    """The customer of a callback the router dialled has answered: the agent's room."""
+    return lookup(CallbackCalls).meet(url_text("callback", 24), call_params().sid)
+
+
+@bp.post("/callback-status")
+@webhook(if_store_fails=_nothing)
+def callback_status():
+    """The status callback of that customer's leg: a try that reached nobody is recorded, and retried."""
+    return lookup(CallbackCalls).status(url_text("callback", 24), call_params().sid,
+                                        request.form.get("CallStatus", "")[:32])
+
+
 @bp.post("/callback-leave")
 @webhook
 def callback_leave():
@@ -179,10 +199,6 @@ def _queue_result_without_store():
 def queue_result():
     """The Enqueue action: a Redis lost while this is written ends in the hang-up, not in a second queue."""
     return lookup(QueueFlow).queue_result(call_params().sid, request.form.get("QueueResult", "")[:32])
-
-
-def _nothing():
-    return VoiceResponse()
 
 
 @bp.post("/status")

@@ -78,7 +78,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(twilio_auth_token=TWILIO_TOKEN, instance_dir=str(tmp_path / "instance"))
+    # Tests move time themselves: the dispatcher's wall-clock timer is off (a test that wants it turns it on).
+    return Settings(twilio_auth_token=TWILIO_TOKEN, instance_dir=str(tmp_path / "instance"), dispatch_tick_seconds=0)
 
 
 @pytest.fixture
