@@ -184,7 +184,7 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     for part in (
         settings, tables, catalogues, directory, verifier, audit, outbox, calls, waiting, callbacks, agents,
         queue_entry, verification, callback_flow, queue_flow, presence, dispatch, meeting,
-        CallControls(calls=calls, presence=presence, rest=rest, dispatch=dispatch),
+        CallControls(client=client, calls=calls, presence=presence, rest=rest, dispatch=dispatch, agents=agents),
         AnswerFlow(context=context, tables=tables, calls=calls, queue_flow=queue_flow),
         AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues, clock=clock,
                   line_name=line_name, redis_client=client, presence=presence, dispatch=dispatch),

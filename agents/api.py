@@ -14,7 +14,7 @@ from flask import Blueprint, g, jsonify, request, session
 
 from agents.desk import AgentDesk
 from agents.manual_check import ManualCheck
-from call_store.controls import CallControls, Disposition, Monitor
+from call_store.controls import CallControls, ConsultRefused, Disposition, Monitor
 from call_store.offers import Dispatch
 from routing.model import Queue
 from runtime.redis_connection import StoreUnavailable
@@ -22,6 +22,7 @@ from runtime.twilio_rest import RestFailed
 from verification.service import Sent
 from web.registry import lookup
 from web.sessions import AGENT_KEY, CSRF_FIELD
+from workforce.directory import AgentDirectory
 from workforce.presence import SETTABLE_BY_AGENT, AgentPresence, AgentState
 from workforce.sign_in import AgentSignIn
 
@@ -134,6 +135,7 @@ def roster():
 
 
 CALL_SID = re.compile(r"CA[0-9a-f]{32}")
+AGENT_ID = re.compile(r"[0-9]{3,12}")
 
 
 def _live_call(caller_sid: str):
@@ -180,23 +182,107 @@ def end_call(caller_sid: str):
 
 @bp.post("/calls/<caller_sid>/transfer")
 def transfer(caller_sid: str):
-    """{"queue": "technical" | "billing" | "presales", "reason": "..."}: a cold transfer into that queue."""
+    """{"queue": "technical" | "billing" | "presales", "reason": "..."}: a cold transfer into that queue; or
+    {"agent": "<agent id>", "reason": "..."}: to that agent alone (available now), else back in their queue."""
     state, body = _live_call(caller_sid), _body()
     if state is None:
         return _not_yours()
-    queue, reason = body.get("queue"), body.get("reason", "")
-    errors = {}
-    if queue not in {kind.value for kind in Queue}:
+    queue, target_id, reason = body.get("queue"), body.get("agent"), body.get("reason", "")
+    controls = lookup(CallControls)
+    errors, target = {}, None
+    if (queue is None) == (target_id is None):
+        errors["queue"] = errors["agent"] = "give exactly one of queue and agent"
+    elif queue is not None and queue not in {kind.value for kind in Queue}:
         errors["queue"] = "must be technical, billing or presales"
+    elif target_id is not None:
+        target = lookup(AgentDirectory).get(target_id) if isinstance(target_id, str) and AGENT_ID.fullmatch(target_id) else None
+        refusal = controls.target_refusal(g.agent, target)
+        if refusal:
+            errors["agent"] = refusal
     if not isinstance(reason, str) or len(reason) > 200:
         errors["reason"] = "must be a text of at most 200 characters"
     if errors:
         return jsonify(errors=errors), 400
     try:
-        lookup(CallControls).transfer(g.agent, state, queue, reason.strip())
+        if target is not None:
+            controls.transfer_to_agent(g.agent, state, target, reason.strip())
+        else:
+            controls.transfer(g.agent, state, queue, reason.strip())
     except RestFailed as exc:
         return _rest_failed(exc)
+    if target is not None:
+        return jsonify(call_sid=caller_sid, transferred_to_agent=target.agent_id)
     return jsonify(call_sid=caller_sid, transferred_to=queue)
+
+
+@bp.post("/calls/<caller_sid>/consult")
+def consult(caller_sid: str):
+    """{"agent": "<agent id>"} or {"queue": "technical" | "billing" | "presales"}, optional "reason": a warm
+    transfer. The caller holds (music); the agent named (available now), or the longest-idle available agent
+    skilled for that queue in the caller's language, is dialled into the conference and briefed there."""
+    state, body = _live_call(caller_sid), _body()
+    if state is None:
+        return _not_yours()
+    queue, target_id, reason = body.get("queue"), body.get("agent"), body.get("reason", "")
+    controls = lookup(CallControls)
+    errors, candidates = {}, []
+    if (queue is None) == (target_id is None):
+        errors["queue"] = errors["agent"] = "give exactly one of queue and agent"
+    elif queue is not None:
+        if queue not in {kind.value for kind in Queue}:
+            errors["queue"] = "must be technical, billing or presales"
+        else:
+            candidates = controls.consult_candidates(g.agent, state, queue)
+            if not candidates:
+                errors["queue"] = f"no agent for {queue} in the caller's language is available"
+    else:
+        target = lookup(AgentDirectory).get(target_id) if isinstance(target_id, str) and AGENT_ID.fullmatch(target_id) else None
+        refusal = controls.target_refusal(g.agent, target)
+        if refusal:
+            errors["agent"] = refusal
+        else:
+            candidates = [target.agent_id]
+    if not isinstance(reason, str) or len(reason) > 200:
+        errors["reason"] = "must be a text of at most 200 characters"
+    if errors:
+        return jsonify(errors=errors), 400
+    try:
+        agent_id, leg = controls.consult(g.agent, state, candidates, reason.strip())
+    except ConsultRefused as exc:
+        return jsonify(error=f"cannot consult: {exc}"), 409
+    except RestFailed as exc:
+        return _rest_failed(exc)
+    return jsonify(call_sid=caller_sid, consulting=agent_id, leg=leg)
+
+
+@bp.post("/calls/<caller_sid>/consult/complete")
+def consult_complete(caller_sid: str):
+    """The warm transfer completes: you leave; the caller, off hold, stays with the agent you consulted."""
+    state = _live_call(caller_sid)
+    if state is None or state.agent != g.agent.agent_id:
+        return _not_yours()
+    try:
+        agent_id = lookup(CallControls).complete_consult(g.agent, state)
+    except ConsultRefused as exc:
+        return jsonify(error=f"cannot complete: {exc}"), 409
+    except RestFailed as exc:
+        return _rest_failed(exc)
+    return jsonify(call_sid=caller_sid, transferred_to_agent=agent_id)
+
+
+@bp.post("/calls/<caller_sid>/consult/cancel")
+def consult_cancel(caller_sid: str):
+    """The warm transfer is called off: the agent consulted leaves; the caller, off hold, is back with you."""
+    state = _live_call(caller_sid)
+    if state is None or state.agent != g.agent.agent_id:
+        return _not_yours()
+    try:
+        agent_id = lookup(CallControls).cancel_consult(state)
+    except ConsultRefused as exc:
+        return jsonify(error=f"cannot cancel: {exc}"), 409
+    except RestFailed as exc:
+        return _rest_failed(exc)
+    return jsonify(call_sid=caller_sid, cancelled_consult=agent_id)
 
 
 @bp.post("/calls/<caller_sid>/wrap-up")
@@ -249,7 +335,8 @@ for rule, view, methods in (
         ("/orgs/<account_number>/contacts", contacts, ["GET"]), ("/verification/send", send_code, ["POST"]),
         ("/verification/check", check_code, ["POST"]), ("/calls/<caller_sid>/hold", hold, ["POST"]),
         ("/calls/<caller_sid>/end", end_call, ["POST"]), ("/calls/<caller_sid>/transfer", transfer, ["POST"]),
-        ("/calls/<caller_sid>/wrap-up", wrap_up, ["POST"])):
+        ("/calls/<caller_sid>/consult", consult, ["POST"]), ("/calls/<caller_sid>/consult/complete", consult_complete, ["POST"]),
+        ("/calls/<caller_sid>/consult/cancel", consult_cancel, ["POST"]), ("/calls/<caller_sid>/wrap-up", wrap_up, ["POST"])):
     console_bp.add_url_rule(rule, f"{view.__name__}_{methods[0].lower()}", view, methods=methods)
 
 

@@ -113,6 +113,8 @@ class CallState:
     disposition: str = ""  # the agent's wrap-up: resolved, escalated, callback-promised
     transferred_by: str = ""  # the agent who last transferred the call, and why, for the next briefing
     transfer_reason: str = ""
+    consult_agent: str = ""  # a warm transfer under way: the agent consulted, and their leg in the conference
+    consult_leg: str = ""
     callback: CallbackWish = CallbackWish.NONE
     queue_result: str = ""
     started_at: datetime | None = None

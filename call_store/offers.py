@@ -28,7 +28,7 @@ from runtime.redis_connection import StoreUnavailable
 from runtime.twilio_rest import RestFailed, VoiceRest
 from runtime.unit_of_work import after_writes, read_together
 from workforce.directory import AgentDirectory
-from workforce.presence import AgentPresence
+from workforce.presence import CONSULTS, AgentPresence
 
 log = logging.getLogger(__name__)
 DEFAULT_RING_SECONDS = 20
@@ -119,27 +119,49 @@ class Dispatch:
 
     def dispatch_once(self) -> int:
         """Make the offers the choice gives now; how many were made."""
-        waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
-                                               self._presence.reading_ready(), self._presence.reading_offers())
+        waiting, ready, offers, reserved, consults = self._read()
+        lapsed = self._presence.expired(consults)
+        if lapsed and self._presence.expire(lapsed, CONSULTS):
+            for caller_sid in lapsed:
+                self._end_lapsed_consult(caller_sid)
         expired = self._presence.expired(offers)
-        if expired and self._presence.expire(expired):
+        if (expired and self._presence.expire(expired)) or lapsed:
             log.warning("offers of %d caller(s) ran out without an answer from Twilio; made again", len(expired))
-            waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
-                                                   self._presence.reading_ready(), self._presence.reading_offers())
+            waiting, ready, offers, reserved, consults = self._read()
         if not waiting or not ready:
             return 0
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
         idle = [Idle(entry.agent_id, entry.since, Skills(frozenset(agent.queues), frozenset(agent.languages)))
                 for entry, agent in zip(ready, records) if agent is not None]
         made = 0
-        for pairing in pairings(waiting, idle, frozenset(offers)):
+        for pairing in pairings(waiting, idle, frozenset(offers), reserved):
             claimed = self._presence.offer(pairing.caller.sid, list(pairing.agents), self.ring_seconds)
             if claimed is None:
                 continue
             agent_id, ring = claimed
             if self._ring(pairing.caller.sid, agent_id, ring):
                 made += 1
+                if pairing.caller.sid in reserved:  # the named agent rings: if they miss, anyone may take the caller
+                    self._presence.release(pairing.caller.sid)
         return made
+
+    def _read(self):
+        """Who waits, who is ready, the offers, the reservations and the consults: one round trip."""
+        return read_together(self._redis, self._waiting.reading_everyone(), self._presence.reading_ready(),
+                             self._presence.reading_offers(), self._presence.reading_reserved(),
+                             self._presence.reading_offers(CONSULTS))
+
+    def _end_lapsed_consult(self, caller_sid: str) -> None:
+        """A warm transfer's target was claimed and nothing more was heard (the router that rang them died, or
+        Twilio's status callback was lost): the claim is dropped, and the caller comes off hold."""
+        state = self._calls.get(caller_sid)
+        if state is None or not state.consult_agent or not state.conference_sid:
+            return
+        self._calls.update(caller_sid, consult_agent="", consult_leg="")
+        try:
+            self._rest.participant(state.conference_sid, caller_sid, hold=False)
+        except RestFailed as exc:
+            log.warning("a lapsed consult of %s: could not take the caller off hold: %s", caller_sid, exc)
 
     def _ring(self, caller_sid: str, agent_id: str, ring: str) -> bool:
         """Place the agent's leg; on any failure give the claim back, the agent keeping their place."""

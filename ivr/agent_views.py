@@ -111,7 +111,22 @@ def conference():
     """The call's conference events (join, leave, end), requested by the agent's <Conference statusCallback>."""
     form = request.form
     return lookup(MeetingFlow).conference(_caller(), _agent(), form.get("StatusCallbackEvent", "")[:32],
-                                          form.get("ParticipantLabel", "")[:32], form.get("ConferenceSid", "")[:64])
+                                          form.get("ParticipantLabel", "")[:32], form.get("ConferenceSid", "")[:64],
+                                          form.get("CallSid", "")[:64])
+
+
+@bp.post("/consult-briefing")
+@webhook
+def consult_briefing():
+    """The AnnounceUrl of an agent consulted in a warm transfer: their briefing, to them alone."""
+    return lookup(MeetingFlow).consult_briefing(_caller(), _agent())
+
+
+@bp.post("/consult-status")
+@webhook
+def consult_status():
+    """The consulted agent's leg's status callback (Participants create StatusCallback)."""
+    return lookup(MeetingFlow).consult_status(_caller(), _agent(), request.form.get("CallStatus", "")[:32])
 
 
 @bp.errorhandler(Exception)

@@ -41,7 +41,7 @@ from runtime.twilio_rest import RestFailed, VoiceRest
 from runtime.unit_of_work import read_together
 from workforce.directory import AgentDirectory
 from workforce.model import Agent
-from workforce.presence import AgentPresence, Offer
+from workforce.presence import CONSULTS, AgentPresence, Offer
 
 log = logging.getLogger(__name__)
 BRIEFING_HOLD_SECONDS = 10 * 60  # how long an answered offer holds the caller before it lapses
@@ -154,11 +154,14 @@ class MeetingFlow:
         self._dispatch.kick()
         return VoiceResponse()
 
-    def conference(self, caller_sid: str, agent_id: str, event: str, label: str, conference_sid: str = "") -> VoiceResponse:
-        """Conference events. The agent joined: take the caller out of their queue into the room. The end:
-        the agent goes into wrap-up."""
+    def conference(self, caller_sid: str, agent_id: str, event: str, label: str, conference_sid: str = "",
+                   leg: str = "") -> VoiceResponse:
+        """Conference events. The agent joined: take the caller out of their queue into the room. An agent
+        consulted in a warm transfer joined: their briefing, to them alone. The end: the agent goes into wrap-up."""
         if event == "participant-join" and label == "agent":
             self._bring_caller(caller_sid, agent_id, conference_sid)
+        elif event == "participant-join" and label == "consult":
+            self._brief_consulted(caller_sid, conference_sid, leg)
         elif event == "conference-end":
             self._presence.staging_end(agent_id, caller_sid, "wrap-up")
             self._dispatch.kick()
@@ -179,6 +182,53 @@ class MeetingFlow:
         except RestFailed as exc:
             log.warning("could not bring %s to agent %s: %s; the caller stays queued", caller_sid, agent_id, exc)
             self._end_agent_leg(offer, agent_id, caller_sid, "back")
+
+    def _brief_consulted(self, caller_sid: str, conference_sid: str, leg: str) -> None:
+        """The consulted agent is in the room (busy now): Participant update AnnounceUrl plays the briefing
+        to their participant only, while the caller holds."""
+        [consult] = read_together(self._redis, self._presence.reading_offer(caller_sid, CONSULTS))
+        if consult is None or (consult.leg and leg and consult.leg != leg):
+            return
+        self._presence.staging_advance(consult.agent_id, caller_sid, "joined", self._call_ttl, leg=leg, table=CONSULTS)
+        try:
+            self._rest.participant(conference_sid, leg or consult.leg, announce_method="POST",
+                                   announce_url=self._dispatch.url("consult-briefing", call=caller_sid,
+                                                                   agent=consult.agent_id))
+        except RestFailed as exc:
+            log.warning("could not brief agent %s consulted on %s: %s", consult.agent_id, caller_sid, exc)
+
+    def consult_briefing(self, caller_sid: str, agent_id: str) -> VoiceResponse:
+        """The announcement to the consulted agent (Say only, as a participant's announcement allows)."""
+        state, agent = read_together(self._redis, self._calls.reading(caller_sid), self._agents.reading(agent_id))
+        prompts = self._agent_prompts(agent)
+        response = VoiceResponse()
+        if state is None or state.queue_name is None:
+            say(response, prompts, prompts.text("briefing_caller_gone"))
+            return response
+        for sentence in self.briefing_sentences(state, prompts):
+            say(response, prompts, sentence)
+        return response
+
+    def consult_status(self, caller_sid: str, agent_id: str, call_status: str) -> VoiceResponse:
+        """The consulted agent's leg's progress. Final while still consulted (no answer, or hung up before
+        the hand-over): the consult is over, missed (not answered) or free, and the caller comes off hold
+        to the first agent. Final after the hand-over: the call was theirs, so wrap-up."""
+        if call_status not in FINAL:
+            return VoiceResponse()
+        state, consult, offer = read_together(self._redis, self._calls.reading(caller_sid),
+                                              self._presence.reading_offer(caller_sid, CONSULTS),
+                                              self._presence.reading_offer(caller_sid))
+        if consult is not None and consult.agent_id == agent_id:
+            missed = call_status in NOT_ANSWERED or consult.phase == "ringing"
+            self._presence.staging_end(agent_id, caller_sid, "missed" if missed else "free", table=CONSULTS)
+            if state is not None and state.consult_agent == agent_id:
+                self._calls.update(caller_sid, consult_agent="", consult_leg="")
+            if state is not None and state.conference_sid and state.status is CallStatus.CONNECTED:
+                self._dispatch.kick(lambda: self._rest.participant(state.conference_sid, caller_sid, hold=False))
+        elif offer is not None and offer.agent_id == agent_id:
+            self._presence.staging_end(agent_id, caller_sid, "wrap-up")
+        self._dispatch.kick()
+        return VoiceResponse()
 
     def _end_agent_leg(self, offer: Offer | None, agent_id: str, caller_sid: str, outcome: str) -> None:
         """The meeting cannot happen: the agent's leg is hung up (off this thread) and the agent freed."""

@@ -63,13 +63,18 @@ class VoiceRest:
         return self._queue_sids.get(friendly_name)
 
     def participant(self, conference: str, call_sid: str, **changes) -> None:
-        """Conference Participant update: hold (with hold_url), muted, coaching and call_sid_to_coach."""
+        """Conference Participant update: hold (with hold_url), muted, coaching and call_sid_to_coach,
+        end_conference_on_exit, announce_url (played to that participant alone)."""
         self._do(lambda: self._client.conferences(conference).participants(call_sid).update(**changes))
 
     def add_participant(self, conference: str, *, to: str, from_: str, label: str, **attributes) -> str:
         """Dial `to` into the conference (a supervisor, a warm-transfer target); the new leg's sid."""
         return self._do(lambda: self._client.conferences(conference).participants.create(
             to=to, from_=from_, label=label, **attributes).call_sid)
+
+    def remove_participant(self, conference: str, call_sid: str) -> None:
+        """Conference Participant delete: that leg leaves the conference (its TwiML goes on after <Dial>)."""
+        self._do(lambda: self._client.conferences(conference).participants(call_sid).delete())
 
     def conference_sid(self, name: str) -> str | None:
         """The live conference of that friendly name, if any."""

@@ -17,7 +17,7 @@ Twilio's pages (read with the docs search):
   Conferences   https://www.twilio.com/docs/voice/api/conference-resource (read, end)
   Participants  https://www.twilio.com/docs/voice/api/conference-participant-resource
                 create (dial a leg into a conference), update (Hold + HoldUrl, Muted,
-                Coaching + CallSidToCoach, AnnounceUrl), delete (remove)
+                Coaching + CallSidToCoach, EndConferenceOnExit, AnnounceUrl), delete (remove)
   Messages      https://www.twilio.com/docs/messaging/api/message-resource (create, kept)
 
 The REST handler only changes state and schedules; every webhook is sent from one pump
@@ -437,6 +437,8 @@ class TwilioRestApi:
             participant.call_sid_to_coach = form.get("CallSidToCoach", participant.call_sid_to_coach)
             engine.at(engine.now, lambda: engine.conference_event(conference, "modify", "participant-modify",
                                                                   participant))
+        if "EndConferenceOnExit" in form:  # takes effect at once: a removal that follows obeys it
+            participant.end_on_exit = form["EndConferenceOnExit"]
         if form.get("AnnounceUrl"):
             engine.at(engine.now, lambda: engine.play_to(leg, form["AnnounceUrl"], form.get("AnnounceMethod", "POST")),
                       leg)

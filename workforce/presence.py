@@ -24,6 +24,8 @@ from runtime.unit_of_work import staged
 PRESENCE = "presence:"  # hash per agent: state, since, ring, call, leg, ready_since, until, last
 READY = "presence-ready"  # sorted set: agent id scored by when they are (or will be) available
 OFFERS = "offers"  # hash: caller's CallSid -> "<agent id> <expires epoch> <phase>"
+CONSULTS = "consults"  # hash like OFFERS: the caller's CallSid -> the agent consulted in a warm transfer
+RESERVED = "offers-reserved"  # hash: caller's CallSid -> "<agent id> <until epoch>": transferred to that agent
 DEFAULT_WRAP_UP_SECONDS = 30
 
 
@@ -177,6 +179,17 @@ return dropped
 """
 
 
+# KEYS: the offers hash, the consults hash. ARGV: caller's CallSid, the consulted agent's id.
+# The consult of this caller, if it is that agent's, moves to the offers hash (the call is theirs).
+_HAND_OVER = """
+local consult = redis.call('HGET', KEYS[2], ARGV[1])
+if not consult or string.match(consult, '^(%S+)') ~= ARGV[2] then return false end
+redis.call('HSET', KEYS[1], ARGV[1], consult)
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class Offer:
     """A live offer of a caller to an agent: ringing, briefing (answered), or joined."""
@@ -198,6 +211,7 @@ class AgentPresence:
         self._end = client.register_script(_END)
         self._phase = client.register_script(_PHASE)
         self._expire = client.register_script(_EXPIRE)
+        self._hand_over = client.register_script(_HAND_OVER)
 
     # -- reading ----------------------------------------------------------------
 
@@ -221,10 +235,11 @@ class AgentPresence:
             return lambda pairs: [Ready(agent_id, float(score)) for agent_id, score in pairs]
         return stage
 
-    def reading_offers(self):
-        """Every offer (expired ones too: see `expire`), by caller, as a `Read`."""
+    def reading_offers(self, table: str = OFFERS):
+        """Every offer (expired ones too: see `expire`), by caller, as a `Read`; `table=CONSULTS`: the
+        agents consulted in warm transfers."""
         def stage(pipe):
-            pipe.hgetall(OFFERS)
+            pipe.hgetall(table)
             return lambda data: {offer.caller_sid: offer for offer in (_offer(sid, text) for sid, text in data.items())
                                  if offer is not None}
         return stage
@@ -234,17 +249,39 @@ class AgentPresence:
         now = self._clock().timestamp()
         return [sid for sid, offer in offers.items() if offer.expires <= now]
 
-    def expire(self, caller_sids: list[str]) -> int:
-        """Drop these callers' offers if they have run out, freeing the agents they held (atomic)."""
+    def expire(self, caller_sids: list[str], table: str = OFFERS) -> int:
+        """Drop these callers' offers (or consults) if they have run out, freeing the agents they held (atomic)."""
         if not caller_sids:
             return 0
         with redis_errors():
-            return int(self._expire(keys=[READY, OFFERS], args=[self._clock().timestamp(), *caller_sids]))
+            return int(self._expire(keys=[READY, table], args=[self._clock().timestamp(), *caller_sids]))
 
-    def reading_offer(self, caller_sid: str):
-        """This caller's offer (expired or not), as a `Read`."""
+    # -- callers transferred to a named agent ------------------------------------------
+
+    def reserve(self, caller_sid: str, agent_id: str, seconds: int) -> None:
+        """Offer this caller to `agent_id` alone for the next `seconds` (a transfer to a named agent)."""
+        with redis_errors():
+            self._redis.hset(RESERVED, caller_sid, f"{agent_id} {self._clock().timestamp() + seconds}")
+
+    def release(self, caller_sid: str) -> None:
+        """The reservation is used (the named agent is rung) or given up: anyone may take the caller."""
+        with redis_errors():
+            self._redis.hdel(RESERVED, caller_sid)
+
+    def reading_reserved(self):
+        """Reservations still standing by now (CallSid -> agent id), as a `Read`; lapsed ones read as none."""
+        now = self._clock().timestamp()
+
         def stage(pipe):
-            pipe.hget(OFFERS, caller_sid)
+            pipe.hgetall(RESERVED)
+            return lambda data: {sid: agent for sid, (agent, until) in
+                                 ((sid, _split_reservation(text)) for sid, text in data.items()) if until > now}
+        return stage
+
+    def reading_offer(self, caller_sid: str, table: str = OFFERS):
+        """This caller's offer (expired or not), or with `table=CONSULTS` their consult, as a `Read`."""
+        def stage(pipe):
+            pipe.hget(table, caller_sid)
             return lambda text: _offer(caller_sid, text) if text else None
         return stage
 
@@ -276,40 +313,49 @@ class AgentPresence:
 
     # -- the router's changes --------------------------------------------------------
 
-    def offer(self, caller_sid: str, candidates: list[str], ring_seconds: int) -> tuple[str, str] | None:
-        """Claim `caller_sid` and the first candidate still ready, atomically; (agent id, ring) or None."""
+    def offer(self, caller_sid: str, candidates: list[str], ring_seconds: int, table: str = OFFERS) -> tuple[str, str] | None:
+        """Claim `caller_sid` and the first candidate still ready, atomically; (agent id, ring) or None.
+        `table=CONSULTS`: an agent to consult about the caller (a warm transfer), one at a time per caller."""
         if not candidates:
             return None
         now = self._clock().timestamp()
         with redis_errors():
-            claimed = self._offer(keys=[READY, OFFERS], args=[now, now + ring_seconds + 15, caller_sid, *candidates])
+            claimed = self._offer(keys=[READY, table], args=[now, now + ring_seconds + 15, caller_sid, *candidates])
         return (claimed[0], claimed[1]) if claimed else None
 
-    def advance(self, agent_id: str, caller_sid: str, phase: str, hold_seconds: int, leg: str = "") -> bool:
+    def advance(self, agent_id: str, caller_sid: str, phase: str, hold_seconds: int, leg: str = "",
+                table: str = OFFERS) -> bool:
         """The offer moves on (`ringing` with the leg's sid, `briefing` once answered, `joined`); False if it
         is no longer this agent's (the caller went, or it expired and went elsewhere)."""
         with redis_errors():
-            return bool(self._phase(keys=[PRESENCE + agent_id, OFFERS],
+            return bool(self._phase(keys=[PRESENCE + agent_id, table],
                                     args=[agent_id, caller_sid, phase, self._clock().timestamp() + hold_seconds, leg]))
 
-    def staging_advance(self, agent_id: str, caller_sid: str, phase: str, hold_seconds: int) -> None:
+    def staging_advance(self, agent_id: str, caller_sid: str, phase: str, hold_seconds: int, leg: str = "",
+                        table: str = OFFERS) -> None:
         with staged(self._redis) as pipe:
-            pipe.eval(_PHASE, 2, PRESENCE + agent_id, OFFERS, agent_id, caller_sid, phase,
-                         self._clock().timestamp() + hold_seconds, "")
+            pipe.eval(_PHASE, 2, PRESENCE + agent_id, table, agent_id, caller_sid, phase,
+                         self._clock().timestamp() + hold_seconds, leg)
 
-    def end(self, agent_id: str, caller_sid: str, outcome: str) -> str | None:
-        """End this agent's offer or call of `caller_sid`: back, missed, free or wrap-up (see `_END`)."""
+    def end(self, agent_id: str, caller_sid: str, outcome: str, table: str = OFFERS) -> str | None:
+        """End this agent's offer (or consult) or call of `caller_sid`: back, missed, free or wrap-up (`_END`)."""
         now = self._clock().timestamp()
         with redis_errors():
-            return self._end(keys=[PRESENCE + agent_id, READY, OFFERS],
+            return self._end(keys=[PRESENCE + agent_id, READY, table],
                              args=[agent_id, caller_sid, outcome, now, now + self.wrap_up_seconds])
 
-    def staging_end(self, agent_id: str, caller_sid: str, outcome: str) -> None:
+    def staging_end(self, agent_id: str, caller_sid: str, outcome: str, table: str = OFFERS) -> None:
         """`end`, sent with the webhook's other writes."""
         now = self._clock().timestamp()
         with staged(self._redis) as pipe:
-            pipe.eval(_END, 3, PRESENCE + agent_id, READY, OFFERS, agent_id, caller_sid, outcome, now,
+            pipe.eval(_END, 3, PRESENCE + agent_id, READY, table, agent_id, caller_sid, outcome, now,
                          now + self.wrap_up_seconds)
+
+    def hand_over(self, caller_sid: str, agent_id: str) -> bool:
+        """A warm transfer completes: the consulted agent's claim becomes the caller's offer (the call is
+        theirs now; their leg's end sends them into wrap-up). False if they are no longer consulted."""
+        with redis_errors():
+            return bool(self._hand_over(keys=[OFFERS, CONSULTS], args=[caller_sid, agent_id]))
 
 
 def _offer(caller_sid: str, text: str) -> Offer | None:
@@ -320,6 +366,14 @@ def _offer(caller_sid: str, text: str) -> Offer | None:
         return Offer(caller_sid, parts[0], float(parts[1]), parts[2], "" if parts[3] == "-" else parts[3])
     except ValueError:
         return None
+
+
+def _split_reservation(text: str) -> tuple[str, float]:
+    agent, _, until = text.partition(" ")
+    try:
+        return agent, float(until)
+    except ValueError:
+        return agent, 0.0
 
 
 def _state(text: str) -> AgentState:

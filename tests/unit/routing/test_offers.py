@@ -36,6 +36,20 @@ def test_a_caller_already_offered_is_not_offered_again():
     assert [p.caller.sid for p in made] == ["next"]
 
 
+def test_a_caller_transferred_to_a_named_agent_goes_to_them_alone_and_first():
+    """Reserved for "named" (not even skilled for billing): paired with them before the A caller takes the
+    longest idle, and with nobody else; the A caller gets the other agent."""
+    made = pairings([Waiting("A", TECH_SV_A, 1), Waiting("moved", BILLING_EN, 50)],
+                    [Idle("named", 10, TECHNICAL_SV), Idle("other", 20, EVERYTHING)], reserved={"moved": "named"})
+    assert [(p.caller.sid, p.agents) for p in made] == [("moved", ("named",)), ("A", ("other", "named"))]
+
+
+def test_a_reserved_caller_waits_while_their_named_agent_is_not_idle():
+    """The named agent is not among the idle: the caller is offered to nobody else meanwhile."""
+    made = pairings([Waiting("moved", TECH_SV_B, 1)], [Idle("other", 1, TECHNICAL_SV)], reserved={"moved": "busy"})
+    assert made == []
+
+
 QUEUES = st.sampled_from([TECH_SV_A, TECH_SV_B, BILLING_EN, QueueName(Queue.PRESALES, "en")])
 SKILLS = st.sampled_from([TECHNICAL_SV, EVERYTHING, Skills(frozenset({"billing"}), frozenset({"en"}))])
 
