@@ -53,6 +53,7 @@ class ScreenPop:
     kind: str  # "Call" or "Callback"
     account: str  # the organisation's account number, for the code step
     locale: str  # the caller's locale ("sv-SE"): the code's message is written in it
+    consulting: str  # a warm transfer under way: the agent consulted ("Berit (1002)"), or ""
 
     @property
     def needs_verifying(self) -> bool:
@@ -154,7 +155,13 @@ class AgentDesk:
             organisation=state.org_name or state.org or "unknown", verified=verified, verification=verification,
             plan=state.plan or "unknown", promise=self._promise(state, severity, line.timezone if line else "UTC"),
             waited=waited, transferred_from=transferred, kind="Callback" if state.callback is CallbackWish.BOOKED else "Call",
-            account=state.org, locale=state.language)
+            account=state.org, locale=state.language, consulting=self._name(state.consult_agent))
+
+    def _name(self, agent_id: str) -> str:
+        if not agent_id:
+            return ""
+        agent = self._agents.get(agent_id)
+        return f"{agent.name} ({agent_id})" if agent else agent_id
 
     def _promise(self, state: CallState, severity: Severity | None, zone: str) -> str:
         """The policy's first response for the caller's severity and plan, and by when, where it runs on the clock."""

@@ -77,6 +77,8 @@
       ["in-call-result", "verify-status", "wrap-up-result"].forEach(function (id) { say(id, ""); });
     }
     if (!inCall.hidden && !$("transfer-agent").options.length) { loadAgents(); }
+    $("consult-bar").hidden = inCall.hidden || !data("consult");
+    say("consult-who", data("consult") ? "Consulting " + data("consult") + "; the caller is on hold." : "");
     verifying = verifying || data("verify") === "yes";
     verify.hidden = inCall.hidden || !verifying;
     tick();
@@ -130,6 +132,7 @@
 
   $("transfer").addEventListener("submit", function (event) {
     event.preventDefault();
+    var warm = event.submitter && event.submitter.value === "warm";
     var body = { reason: $("transfer-reason").value };
     if (checked(this, "target") === "agent") {
       if (!$("transfer-agent").value) { say("in-call-result", "No other agent to transfer to."); return; }
@@ -137,9 +140,29 @@
     } else {
       body.queue = $("transfer-queue").value;
     }
+    if (warm) {
+      request("POST", "/calls/" + shownCall + "/consult", body).then(function (result) {
+        say("in-call-result", result.ok ? "The caller is on hold; calling agent " + result.body.consulting + " into the call."
+          : "Could not consult: " + problem(result));
+      });
+      return;
+    }
     request("POST", "/calls/" + shownCall + "/transfer", body).then(function (result) {
-      say("in-call-result", result.ok ? "Transferred to " + (result.body.transferred_to || body.queue || body.agent) + "."
+      say("in-call-result", result.ok ? "Transferred to " + (result.body.transferred_to || "agent " + result.body.transferred_to_agent) + "."
         : "Not transferred: " + problem(result));
+    });
+  });
+
+  controls.querySelector('[data-desk="complete"]').addEventListener("click", function () {
+    request("POST", "/calls/" + shownCall + "/consult/complete").then(function (result) {
+      say("in-call-result", result.ok ? "Transferred: the caller stays with agent " + result.body.transferred_to_agent + "."
+        : "Not completed: " + problem(result));
+    });
+  });
+
+  controls.querySelector('[data-desk="cancel"]').addEventListener("click", function () {
+    request("POST", "/calls/" + shownCall + "/consult/cancel").then(function (result) {
+      say("in-call-result", result.ok ? "Consult cancelled: the caller is back with you." : "Not cancelled: " + problem(result));
     });
   });
 

@@ -161,3 +161,27 @@ def test_after_the_call_the_desk_shows_the_last_call_and_its_wrap_up_ends_with_a
     assert done.status_code == 200 and done.get_json()["state"] == "available"
     assert world.parts.get(CallStore).get(caller.call_sid).disposition == "resolved"
     assert "screen-pop-" not in client.get("/console").get_data(as_text=True)
+
+
+def test_an_agent_who_transferred_the_caller_still_wraps_up_that_call(world):
+    """A cold transfer gives the caller back to a queue (the call is no longer Anna's), yet Anna's wrap-up is
+    about it: her disposition is taken, and nobody else's call can be disposed of that way."""
+    world.agent("1001", ANNA, talk_seconds=None)
+    caller = world.caller(talk_seconds=None)
+    world.available("1001")
+    world.advance(40)
+    client, token = console(world)
+    moved = client.post(f"/console/api/calls/{caller.call_sid}/transfer", json={"queue": "billing", "reason": "invoice"},
+                        headers={"X-CSRF-Token": token})
+    assert moved.status_code == 200
+    world.settle()
+    world.advance(2)
+    assert world.state("1001") is AgentState.WRAP_UP
+    assert world.parts.get(CallStore).get(caller.call_sid).agent != "1001"
+    world.agent("1002", BERIT)
+    berit, berit_token = console(world, "1002")
+    assert berit.post(f"/console/api/calls/{caller.call_sid}/wrap-up", json={"disposition": "resolved"},
+                      headers={"X-CSRF-Token": berit_token}).status_code == 404
+    done = client.post(f"/console/api/calls/{caller.call_sid}/wrap-up", json={"disposition": "escalated"},
+                       headers={"X-CSRF-Token": token})
+    assert done.status_code == 200 and done.get_json()["state"] == "available"
