@@ -43,7 +43,7 @@ def console(world, agent_id="1001", password="correct horse battery"):
 
 def pop_text(page: str) -> str:
     """The screen pop's words, tags stripped."""
-    match = re.search(r'<section id="screen-pop-.*?</section>', page, re.S)
+    match = re.search(r'<section id="screen-pop-.*?</section>', page, re.DOTALL)
     assert match, "no screen pop on the page"
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", match.group(0))).split())
 
