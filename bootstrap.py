@@ -195,7 +195,7 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
         PageSessions(client, clock, secure=secure_cookies(settings)),
         ManualCheck(directory=directory, verifier=verifier, calls=calls, catalogues=catalogues),
         QueueBoard(waiting=waiting, calls=calls, callbacks=callbacks, tables=tables, clock=clock),
-        AgentDesk(presence=presence, calls=calls, agents=agents, tables=tables, catalogues=catalogues, clock=clock),
+        AgentDesk(client=client, presence=presence, calls=calls, agents=agents, tables=tables, catalogues=catalogues, clock=clock),
         LiveStreams(limit=settings.console_streams, lifetime=settings.console_stream_seconds),
         VoiceTokens(account_sid=settings.twilio_account_sid, api_key=settings.twilio_api_key,
                     api_secret=settings.twilio_api_secret, twiml_app_sid=settings.twilio_twiml_app_sid,
