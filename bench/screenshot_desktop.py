@@ -1,6 +1,6 @@
 """docs/desktop.png: the agent desktop, drawn by Debian's chromium against a seeded router.
 
-    python -m bench.screenshot_desktop [--out docs/desktop.png]
+    python -m bench.screenshot_desktop [--out docs/desktop.png] [--width 1100]
 
 The router runs here with its own Redis, push routing through the REST stand-in (twilio_simulator) and the
 browser phone's Device replaced by the tests' stand-in (the SDK's own events). Three callers wait; one is
@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "desktop.png"))
-    out = Path(parser.parse_args().out)
+    parser.add_argument("--width", type=int, default=1100, help="the window's width in CSS pixels (390: a phone)")
+    arguments = parser.parse_args()
+    out = Path(arguments.out)
     from playwright.sync_api import expect, sync_playwright
 
     with tempfile.TemporaryDirectory() as folder:
@@ -50,7 +52,7 @@ def main() -> None:
             desktop.caller(from_=STRANGER, answers=("1", "1", "1", "", "", ""))  # technical A, unverified
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-                anna = desktop.open(browser, "1001", viewport={"width": 1100, "height": 900})
+                anna = desktop.open(browser, "1001", viewport={"width": arguments.width, "height": 900})
                 anna.get_by_label("Available", exact=True).check()
                 anna.get_by_label("In this browser").check()
                 anna.get_by_role("button", name="Change my state").click()
