@@ -128,6 +128,13 @@ def put_state():
     return jsonify(lookup(AgentPresence).get(g.agent.agent_id).public())
 
 
+@bp.get("/desk")
+def desk():
+    """The agent's state and the screen pop of the call offered to them, on, or (in wrap-up) just had: what the
+    console shows before hello, for any other tool."""
+    return jsonify(lookup(AgentDesk).desk(g.agent).public())
+
+
 @bp.get("/agents")
 def roster():
     """Every agent, for the transfer picker: id, name, skills (queues, languages), state and since when."""
@@ -331,7 +338,7 @@ def _text(value: object) -> str:
 console_bp = Blueprint("console_api", __name__, url_prefix="/console/api")
 CSRF_HEADER = "X-CSRF-Token"
 for rule, view, methods in (
-        ("/state", get_state, ["GET"]), ("/state", put_state, ["PUT"]), ("/agents", roster, ["GET"]),
+        ("/state", get_state, ["GET"]), ("/state", put_state, ["PUT"]), ("/agents", roster, ["GET"]), ("/desk", desk, ["GET"]),
         ("/orgs/<account_number>/contacts", contacts, ["GET"]), ("/verification/send", send_code, ["POST"]),
         ("/verification/check", check_code, ["POST"]), ("/calls/<caller_sid>/hold", hold, ["POST"]),
         ("/calls/<caller_sid>/end", end_call, ["POST"]), ("/calls/<caller_sid>/transfer", transfer, ["POST"]),

@@ -62,6 +62,13 @@ class ScreenPop:
     def needs_verifying(self) -> bool:
         return not self.verified and self.queue_kind != Queue.PRESALES.value
 
+    def public(self) -> dict:
+        return {"call_sid": self.sid, "line": self.line, "language": self.language, "locale": self.locale,
+                "queue": self.queue, "severity": self.severity, "organisation": self.organisation,
+                "account_number": self.account, "verified": self.verified, "verification": self.verification,
+                "plan": self.plan, "first_response": self.promise, "waited": self.waited,
+                "transferred_from": self.transferred_from, "kind": self.kind, "consulting": self.consulting}
+
 
 @dataclass(frozen=True)
 class RosterEntry:
@@ -91,6 +98,9 @@ class Desk:
     ring: str  # "browser" or "phone"
     pop: ScreenPop | None  # the offered, current or (in wrap-up) last call
     roster: list[RosterEntry]
+
+    def public(self) -> dict:
+        return {**self.presence.public(), "state_words": self.state_words, "call": self.pop.public() if self.pop else None}
 
     @property
     def call_sid(self) -> str:

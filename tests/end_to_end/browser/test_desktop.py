@@ -3,7 +3,9 @@ REST stand-in (twilio_simulator): the router places `client:1001` with Calls cre
 (https://www.twilio.com/docs/voice/api/call-resource), and the browser's Device is replaced at the SDK's
 boundary by tests/end_to_end/browser/stand_ins/twilio_voice_device.js, which emits the SDK's own events
 (Device `incoming`, Call `accept`, `disconnect`: https://www.twilio.com/docs/voice/sdks/javascript/twiliodevice,
-https://www.twilio.com/docs/voice/sdks/javascript/twiliocall). Hold and transfer act on the call's conference
+https://www.twilio.com/docs/voice/sdks/javascript/twiliocall,
+https://twilio.github.io/twilio-voice.js/functions/Call.rejectEvent.html,
+https://twilio.github.io/twilio-voice.js/functions/Call.disconnectEvent.html). Hold and transfer act on the call's conference
 (https://www.twilio.com/docs/voice/api/conference-participant-resource) and the caller's call (Calls update).
 
 The stand-in Device cannot answer the simulated leg itself: the test lets the switchboard's clock run once the

@@ -185,3 +185,19 @@ def test_an_agent_who_transferred_the_caller_still_wraps_up_that_call(world):
     done = client.post(f"/console/api/calls/{caller.call_sid}/wrap-up", json={"disposition": "escalated"},
                        headers={"X-CSRF-Token": token})
     assert done.status_code == 200 and done.get_json()["state"] == "available"
+
+
+def test_the_screen_pop_is_also_a_get_for_other_tools(world):
+    """GET /agent/api/desk: the same facts as the page, as JSON (for a CRM beside the console, say)."""
+    world.agent("1001", ANNA, answer_after=None)
+    caller = world.caller()
+    world.available("1001")
+    body = world.client.get("/agent/api/desk", auth=("1001", "correct horse battery")).get_json()
+    assert body["state"] == "offered" and body["state_words"] == "Offered a call" and body["call_sid"] == caller.call_sid
+    pop = body["call"]
+    assert (pop["call_sid"], pop["line"], pop["language"], pop["queue"], pop["severity"]) == (
+        caller.call_sid, "Sweden", "Swedish", "technical.sv.A", "Severity A — critical")
+    assert pop["verified"] is True and pop["organisation"] == "Contoso" and pop["plan"] == "standard"
+    assert pop["first_response"] == "within one hour (by 11:00 Europe/Stockholm)" and pop["kind"] == "Call"
+    client, _ = console(world)
+    assert client.get("/console/api/desk").get_json() == body
