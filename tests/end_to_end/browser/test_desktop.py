@@ -143,7 +143,8 @@ def test_an_agent_takes_an_offered_call_in_the_browser_from_screen_pop_to_wrap_u
     expect(anna.locator("#in-call")).to_be_visible()
     expect(berit.locator("#agent-1001 .agent-state")).to_have_text("Busy: on a call")
     assert berit.evaluate("() => document.activeElement.textContent") == "Change my state"
-    expect(anna.locator(".time-in-state")).to_have_text(re.compile(r"^\d+ s$|^\d+ min \d+ s$"))
+    expect(anna.locator(".my-state .time-in-state")).to_have_text(re.compile(r"^\d+ s$|^\d+ min \d+ s$"))
+    expect(berit.locator("#agent-1001 .time-in-state")).to_have_text(re.compile(r"^\d+ s$|^\d+ min \d+ s$"))
 
     hold = anna.get_by_role("button", name="Hold the caller")
     hold.click()
