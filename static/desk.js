@@ -76,7 +76,7 @@
       $("verify-check").hidden = true;
       ["in-call-result", "verify-status", "wrap-up-result"].forEach(function (id) { say(id, ""); });
     }
-    if (!inCall.hidden && !$("transfer-agent").options.length) { loadAgents(); }
+    if (!inCall.hidden) { loadAgents(); }  // the roster may have changed: the picker follows it
     $("consult-bar").hidden = inCall.hidden || !data("consult");
     say("consult-who", data("consult") ? "Consulting " + data("consult") + "; the caller is on hold." : "");
     verifying = verifying || data("verify") === "yes";
@@ -90,11 +90,16 @@
       var select = $("transfer-agent"), chosen = select.value;
       var others = result.body.agents.filter(function (a) { return a.agent_id !== self; });
       others.sort(function (a, b) { return (a.state === "available" ? 0 : 1) - (b.state === "available" ? 0 : 1); });
+      var words = others.map(function (a) {
+        return a.name + " (" + a.agent_id + "), " + a.state + ": " + a.queues.join(", ") + " in " + a.languages.join(", ");
+      });
+      var shown = Array.prototype.map.call(select.options, function (option) { return option.textContent; });
+      if (words.join("\n") === shown.join("\n")) { return; }  // unchanged: the picker is left as the agent has it
       select.textContent = "";
-      others.forEach(function (a) {
+      others.forEach(function (a, i) {
         var option = document.createElement("option");
         option.value = a.agent_id;
-        option.textContent = a.name + " (" + a.agent_id + "), " + a.state + ": " + a.queues.join(", ") + " in " + a.languages.join(", ");
+        option.textContent = words[i];
         select.appendChild(option);
       });
       if (chosen) { select.value = chosen; }
