@@ -29,12 +29,14 @@ from admin.countries_api import notices_bp, what_if_bp
 from admin.pages import bp as admin_pages_bp
 from admin.tokens import AdminTokens
 from agents.api import bp as agent_api_bp
+from agents.api import console_bp as desk_api_bp
 from agents.board import QueueBoard
 from agents.console import bp as console_bp
+from agents.desk import AgentDesk
 from agents.live_stream import LiveStreams
-from agents.softphone import VoiceTokens
 from agents.wallboard import bp as wallboard_bp
 from agents.manual_check import ManualCheck
+from agents.softphone import VoiceTokens
 from call_store.call_state import CallStore
 from call_store.callbacks import CallbackBook, CallbackLimits
 from call_store.controls import CallControls
@@ -85,7 +87,7 @@ from workforce.sign_in import AgentSignIn
 
 BLUEPRINTS = (ivr_bp, agent_line_bp, health_bp, numbers_bp, admin_api_bp, countries_api_bp, notices_bp, what_if_bp,
               admin_pages_bp, orgs_cli_bp, admins_cli_bp, countries_cli_bp, data_cli_bp, agent_api_bp, console_bp,
-              wallboard_bp)
+              wallboard_bp, desk_api_bp)
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,7 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
         PageSessions(client, clock, secure=secure_cookies(settings)),
         ManualCheck(directory=directory, verifier=verifier, calls=calls, catalogues=catalogues),
         QueueBoard(waiting=waiting, calls=calls, callbacks=callbacks, tables=tables, clock=clock),
+        AgentDesk(client=client, presence=presence, calls=calls, agents=agents, tables=tables, catalogues=catalogues, clock=clock),
         LiveStreams(limit=settings.console_streams, lifetime=settings.console_stream_seconds),
         VoiceTokens(account_sid=settings.twilio_account_sid, api_key=settings.twilio_api_key,
                     api_secret=settings.twilio_api_secret, twiml_app_sid=settings.twilio_twiml_app_sid,

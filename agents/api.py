@@ -7,10 +7,12 @@ cannot sign a real agent out.
 """
 from __future__ import annotations
 
+import hmac
 import re
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, request, session
 
+from agents.desk import AgentDesk
 from agents.manual_check import ManualCheck
 from call_store.callbacks import CallbackBook
 from call_store.controls import CallControls, ConsultRefused, Disposition, Monitor
@@ -20,6 +22,7 @@ from runtime.redis_connection import StoreUnavailable
 from runtime.twilio_rest import RestFailed
 from verification.service import Sent
 from web.registry import lookup
+from web.sessions import AGENT_KEY, CSRF_FIELD
 from workforce.directory import AgentDirectory
 from workforce.presence import SETTABLE_BY_AGENT, AgentPresence, AgentState
 from workforce.sign_in import AgentSignIn
@@ -133,6 +136,19 @@ def put_state():
     if wanted is AgentState.AVAILABLE:
         lookup(Dispatch).kick()
     return jsonify(lookup(AgentPresence).get(g.agent.agent_id).public())
+
+
+@bp.get("/desk")
+def desk():
+    """The agent's state and the screen pop of the call offered to them, on, or (in wrap-up) just had: what the
+    console shows before hello, for any other tool."""
+    return jsonify(lookup(AgentDesk).desk(g.agent).public())
+
+
+@bp.get("/agents")
+def roster():
+    """Every agent, for the transfer picker: id, name, skills (queues, languages), state and since when."""
+    return jsonify(agents=[entry.public() for entry in lookup(AgentDesk).roster()])
 
 
 CALL_SID = re.compile(r"CA[0-9a-f]{32}")
@@ -325,3 +341,34 @@ def _body() -> dict:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+# The same API for the console's own page, by its session (the console's cookie is scoped to /console) and,
+# for every change, the session's CSRF token in an X-CSRF-Token header.
+console_bp = Blueprint("console_api", __name__, url_prefix="/console/api")
+CSRF_HEADER = "X-CSRF-Token"
+for rule, view, methods in (
+        ("/state", get_state, ["GET"]), ("/state", put_state, ["PUT"]), ("/agents", roster, ["GET"]), ("/desk", desk, ["GET"]),
+        ("/orgs/<account_number>/contacts", contacts, ["GET"]), ("/verification/send", send_code, ["POST"]),
+        ("/verification/check", check_code, ["POST"]), ("/calls/<caller_sid>/hold", hold, ["POST"]),
+        ("/calls/<caller_sid>/end", end_call, ["POST"]), ("/calls/<caller_sid>/transfer", transfer, ["POST"]),
+        ("/calls/<caller_sid>/consult", consult, ["POST"]), ("/calls/<caller_sid>/consult/complete", consult_complete, ["POST"]),
+        ("/calls/<caller_sid>/consult/cancel", consult_cancel, ["POST"]), ("/calls/<caller_sid>/wrap-up", wrap_up, ["POST"])):
+    console_bp.add_url_rule(rule, f"{view.__name__}_{methods[0].lower()}", view, methods=methods)
+
+
+@console_bp.before_request
+def console_session():
+    agent_id = session.get(AGENT_KEY)
+    agent = lookup(AgentSignIn).agent(agent_id) if agent_id else None
+    if agent is None:
+        return jsonify(error="signed out"), 401
+    if request.method != "GET":
+        sent, expected = request.headers.get(CSRF_HEADER, ""), session.get(CSRF_FIELD, "")
+        if not sent or not expected or not hmac.compare_digest(sent, expected):
+            return jsonify(error="the page has expired; reload it"), 403
+    g.agent = agent
+    return None
+
+
+console_bp.register_error_handler(StoreUnavailable, store_unavailable)

@@ -22,12 +22,15 @@ from flask import (
 )
 
 from agents.board import QueueBoard
+from agents.desk import AgentDesk
 from agents.live_stream import LiveStreams
-from agents.softphone import MISSING, VoiceTokens
 from agents.manual_check import ManualCheck
+from agents.softphone import MISSING, VoiceTokens
 from call_store.callbacks import CallbackBook
+from runtime.clock import Clock
 from web.registry import lookup
 from web.sessions import AGENT_KEY, CONTENT_SECURITY_POLICY, PageSessions, check_csrf, csrf_token, end_session, start_session
+from workforce.presence import AgentPresence
 from workforce.sign_in import AgentSignIn
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -86,7 +89,8 @@ CONSOLE_POLICY = CONTENT_SECURITY_POLICY.replace(
 def live_page():
     tokens = lookup(VoiceTokens)
     page = render_template("console/live_page.html", check=_chosen_call(), softphone=tokens.configured,
-                           softphone_missing=MISSING, **lookup(QueueBoard).live(g.agent))
+                           softphone_missing=MISSING, server_now=lookup(Clock)().timestamp(),
+                           wrap_up_seconds=lookup(AgentPresence).wrap_up_seconds, **_live(g.agent))
     return page, 200, {"Content-Security-Policy": CONSOLE_POLICY}
 
 
@@ -97,6 +101,11 @@ def voice_token():
     if token is None:
         return jsonify(error=MISSING), 404
     return jsonify(token=token.jwt, identity=token.identity, expires_at=int(token.expires_at))
+
+
+def _live(agent) -> dict:
+    """What the live part shows: the agent's own desk (state, screen pop, roster), then the queues."""
+    return {"desk": lookup(AgentDesk).desk(agent), **lookup(QueueBoard).live(agent)}
 
 
 def _chosen_call() -> dict:
@@ -118,7 +127,7 @@ def live_stream():
     opened = session._get_current_object()
 
     def render() -> str:
-        return render_template("console/live.html", **lookup(QueueBoard).live(agent))
+        return render_template("console/live.html", **_live(agent))
 
     def still_open() -> bool:
         return agent is not None and sessions.still_open(opened)

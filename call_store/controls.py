@@ -203,12 +203,13 @@ class CallControls:
             log.warning("clean-up after a failed warm transfer failed too: %s", exc)
 
     def wrap_up(self, agent: Agent, caller_sid: str, disposition: Disposition) -> AgentState | None:
-        """The agent's disposition of their call, recorded; their wrap-up ends (available). None: not their call."""
+        """The agent's disposition of their call, recorded; their wrap-up ends (available). None: not their call
+        (theirs: they have it now, or it is the last call they had, which a transfer has since given to a queue)."""
         state = self._calls.get(caller_sid)
-        if state is None or state.agent != agent.agent_id:
+        presence = self._presence.get(agent.agent_id)
+        if state is None or (state.agent != agent.agent_id and presence.last != caller_sid):
             return None
         self._calls.update(caller_sid, disposition=disposition)
-        presence = self._presence.get(agent.agent_id)
         if presence.state is AgentState.WRAP_UP:
             result = self._presence.set_by_agent(agent.agent_id, AgentState.AVAILABLE)
             self._dispatch.kick()

@@ -73,6 +73,7 @@
     });
     seen = announced();
     if (news.length && announcer) { announcer.textContent = news.join(" "); }
+    live.dispatchEvent(new CustomEvent("live-updated"));  // the desk's controls follow (static/desk.js)
   }
 
   var source = new EventSource(live.getAttribute("data-stream"));

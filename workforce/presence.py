@@ -22,7 +22,7 @@ from runtime.event_log import stage_agent_state
 from runtime.redis_connection import redis_errors
 from runtime.unit_of_work import staged
 
-PRESENCE = "presence:"  # hash per agent: state, since, ring, call, leg, ready_since, until
+PRESENCE = "presence:"  # hash per agent: state, since, ring, call, leg, ready_since, until, last
 READY = "presence-ready"  # sorted set: agent id scored by when they are (or will be) available
 OFFERS = "offers"  # hash: caller's CallSid -> "<agent id> <expires epoch> <phase>"
 CONSULTS = "consults"  # hash like OFFERS: the caller's CallSid -> the agent consulted in a warm transfer
@@ -51,11 +51,13 @@ class Presence:
     call: str = ""  # the caller's CallSid while offered or busy
     leg: str = ""  # the agent's own leg of that call
     until: datetime | None = None  # the end of wrap-up
+    last: str = ""  # the caller's CallSid of the agent's last call (what their wrap-up is about)
 
     def public(self) -> dict:
         return {"agent_id": self.agent_id, "state": self.state.value,
                 "since": self.since.isoformat() if self.since else None, "ring": self.ring,
-                "call_sid": self.call or None, "wrap_up_until": self.until.isoformat() if self.until else None}
+                "call_sid": self.call or None, "wrap_up_until": self.until.isoformat() if self.until else None,
+                "last_call_sid": self.last or None}
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ elseif outcome == 'free' then
   redis.call('HSET', KEYS[1], 'state', 'available', 'since', ARGV[4], 'call', '', 'leg', '')
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
 else
-  redis.call('HSET', KEYS[1], 'state', 'wrap-up', 'since', ARGV[4], 'until', ARGV[5], 'call', '', 'leg', '')
+  redis.call('HSET', KEYS[1], 'state', 'wrap-up', 'since', ARGV[4], 'until', ARGV[5], 'call', '', 'leg', '',
+             'last', ARGV[2])
   redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
 end
 return outcome
@@ -299,7 +302,7 @@ class AgentPresence:
         if state is AgentState.WRAP_UP and until is not None and until <= self._clock():
             state, since, until = AgentState.AVAILABLE, until, None
         return Presence(agent_id, state, since, data.get("ring", ""), data.get("call", ""), data.get("leg", ""),
-                        until if state is AgentState.WRAP_UP else None)
+                        until if state is AgentState.WRAP_UP else None, data.get("last", ""))
 
     # -- the agent's own changes -----------------------------------------------------
 
