@@ -213,6 +213,11 @@ class CallEvents:
     def callback_dialled(self, sid: str, line: str, queue: QueueName | str, agent: str) -> None:
         self._stage(_NOTE, sid, queue_key(line, queue), "callbacks_dialled", "callback-dialled", agent, "")
 
+    def callback_requested(self, sid: str, line: str, queue: QueueName | str) -> None:
+        """A callback booked, on the webhook's own writes (a history replayed, as the wallboard's screenshot
+        does; bookings themselves go through `stage_callback_requested`, counted only if they land)."""
+        self._stage(_NOTE, sid, queue_key(line, queue), "callbacks_requested", "callback-requested", "", "")
+
     def stage_callback_requested(self, pipe: Pipeline, sid: str, line: str, queue: QueueName | str, *,
                                  only_if: str) -> None:
         """A callback booked, counted on `pipe` after the booking's own command and only if `only_if` (the
