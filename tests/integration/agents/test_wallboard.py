@@ -167,6 +167,14 @@ def test_an_agent_who_is_not_a_supervisor_is_refused(world):
         assert client.get(path).status_code == 403, path
 
 
+def test_the_console_links_the_wallboard_for_supervisors_only(world):
+    world.agent("1001", ANNA)
+    world.agent("1009", SUPERVISOR)
+    link = 'href="/console/wallboard"'
+    assert link in console(world, "1009").get("/console").get_data(as_text=True)
+    assert link not in console(world, "1001").get("/console").get_data(as_text=True)
+
+
 def test_without_a_session_the_wallboard_sends_to_sign_in(world):
     response = world.app.test_client().get("/console/wallboard")
     assert response.status_code == 302 and response.headers["Location"].endswith("/console/sign-in")
