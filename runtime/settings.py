@@ -36,6 +36,9 @@ DEFAULT_TWILIO_REST_TIMEOUT_SECONDS = 5.0
 DEFAULT_CONSOLE_STREAMS = 2  # live consoles one process serves at once (each holds a thread)
 DEFAULT_VOICE_TOKEN_TTL_SECONDS = 10 * 60  # a browser phone's token; the page renews it a minute before
 DEFAULT_CONSOLE_STREAM_SECONDS = 60  # a console's stream lasts this long; the browser then reconnects
+# Where the public numbers page sends callers to check for known incidents first (the policy's
+# "service health dashboard": Microsoft 365's, in the admin center).
+DEFAULT_SERVICE_HEALTH_URL = "https://admin.microsoft.com/Adminportal/Home#/servicehealth"
 # Twilio's own hold music, served from its public bucket.
 DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3"
 
@@ -101,6 +104,7 @@ class Settings:
     twilio_api_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
     voice_token_ttl: int = DEFAULT_VOICE_TOKEN_TTL_SECONDS
+    service_health_url: str = DEFAULT_SERVICE_HEALTH_URL
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:
@@ -176,6 +180,7 @@ class Settings:
             twilio_api_secret=get("TWILIO_API_SECRET", None),
             twilio_twiml_app_sid=get("TWILIO_TWIML_APP_SID", None),
             voice_token_ttl=int(get("VOICE_TOKEN_TTL", DEFAULT_VOICE_TOKEN_TTL_SECONDS)),
+            service_health_url=get("SERVICE_HEALTH_URL", DEFAULT_SERVICE_HEALTH_URL),
         )
 
     @property
