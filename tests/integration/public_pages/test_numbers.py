@@ -53,6 +53,7 @@ def test_a_number_is_dialled_inside_the_country_it_serves(client):
         ("CA", "(800) 865-9408", "+1 800-865-9408")]
     assert [(n["within"], n["national"]) for n in lines["EEA"]["numbers"]] == [("Germany", "069 380789305")]
     assert lines["EEA"]["title"] == "Other EEA markets" and lines["CN"]["title"] == "China (21Vianet)"
+    assert lines["EEA"]["market_names"].startswith("Austria, Belgium, Bulgaria, ") and lines["SE"]["market_names"] == ""
 
 
 def test_the_api_is_filterable_by_country(client):
