@@ -95,9 +95,10 @@ def _line(table: Table, line: Line, now: datetime, reader: Reader) -> dict:
             **described,
             "name": words(config.queue.value),
             "hours_text": reader.hours(config.hours) if not config.severity_hours else "",
-            "by_severity_text": [words("severity", severity=severity.value) + ": " + reader.hours(hours)
-                                 for severity, hours in config.severity_hours],
+            "by_severity_text": [words("severity_hours", severity=words("severity", severity=severity.value),
+                                       hours=reader.hours(hours)) for severity, hours in config.severity_hours],
             "language_names": reader.languages(line.queue_languages(config.queue)),
+            "languages_text": reader.listed(reader.languages(line.queue_languages(config.queue))),
             "opens_text": words("opens", when=reader.moment(opening.astimezone(ZoneInfo(line.timezone))))
             if opening else "",
         })
@@ -129,13 +130,14 @@ def _shut(line: Line, shut: Shut, reader: Reader) -> dict:
         end = reader.moment(last, with_time=not whole_days)
         when = start if end == start else words("from_to", start=start, end=end)
     everything = len(shut.queues) == len(line.queues)
+    what = words("all_closed") if everything else words("closed_queues", queues=reader.listed(
+        [words(queue.value) for queue in shut.queues]))
+    why = words("holiday", name=shut.holiday) if shut.holiday else shut.message(words.language)
+    text = words("closure_line", when=when, what=what)
     return {
         "start": shut.start.isoformat(), "end": shut.end.isoformat() if shut.end else None,
-        "queues": [queue.value for queue in shut.queues],
-        "when": when,
-        "what": words("all_closed") if everything else words("closed_queues", queues=reader.listed(
-            [words(queue.value) for queue in shut.queues])),
-        "why": words("holiday", name=shut.holiday) if shut.holiday else shut.message(words.language),
+        "queues": [queue.value for queue in shut.queues], "when": when, "what": what, "why": why,
+        "text": words("closure_reason", text=text, why=why) if why else text,
     }
 
 

@@ -161,7 +161,10 @@ def test_closures_in_the_next_14_days_are_listed_and_later_ones_are_not(client, 
         ("Tue, Dec 1", "closed: Billing and subscriptions", "Staff training day.")]
     page = text_of(client.get("/numbers?country=GB").get_data(as_text=True))
     assert "Closures in the next 14 days" in page
-    assert "Tue, Dec 1 : closed: Billing and subscriptions (Staff training day.)" in page
+    assert "<li>Tue, Dec 1: closed: Billing and subscriptions (Staff training day.)</li>" in client.get(
+        "/numbers?country=GB").get_data(as_text=True)
+    chinese = client.get("/api/numbers?country=GB&lang=zh").json["lines"][0]["closures"][0]["text"]
+    assert chinese == "12月1日周二：停止服务：账单和订阅（Staff training day.）"
 
 
 def test_public_holidays_in_the_next_14_days_close_billing_and_sales(client, clock):
@@ -203,3 +206,15 @@ def test_any_query_answers_a_page_never_a_5xx(client):
     for query in ("lang=%00&country=%FF%FE", "lang=" + "x" * 500, "country=<script>", "lang=zh-Hant-TW"):
         response = client.get("/numbers?" + query)
         assert response.status_code == 200 and "<script>" not in response.get_data(as_text=True).split("</head>")[1]
+    for header in ("*;q=abc", "x" * 5000, ";;;,,,", "sv;q=2"):
+        assert client.get("/numbers", headers={"Accept-Language": header}).status_code == 200
+        assert client.get("/api/numbers", headers={"Accept-Language": header}).status_code == 200
+
+
+def test_lists_and_separators_follow_the_readers_language(client):
+    """Languages as a CLDR list ("svenska och engelska"); China's severity hours with the reader's punctuation."""
+    technical = client.get("/api/numbers?country=SE&lang=sv").json["lines"][0]["queues"][0]
+    assert technical["languages_text"] == "svenska och engelska"
+    china = client.get("/api/numbers?country=CN&lang=zh").json["lines"][0]["queues"][0]
+    assert china["by_severity_text"][0] == "严重级别 A：每天 24 小时"
+    assert china["languages_text"] == "中文和英语"
