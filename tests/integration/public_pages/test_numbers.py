@@ -218,3 +218,14 @@ def test_lists_and_separators_follow_the_readers_language(client):
     china = client.get("/api/numbers?country=CN&lang=zh").json["lines"][0]["queues"][0]
     assert china["by_severity_text"][0] == "严重级别 A：每天 24 小时"
     assert china["languages_text"] == "中文和英语"
+
+
+@pytest.mark.parametrize("lang", sorted(path.stem for path in WORDS_DIR.glob("*.yaml")))
+def test_every_language_lists_every_lines_christmas(client, clock, lang):
+    """Over Christmas, in each page language: every line answers, and each holiday has a name (the `holidays`
+    package's in that language, or the local one where it has none)."""
+    clock.at = datetime(2026, 12, 20, 9, 0, tzinfo=timezone.utc)
+    assert client.get(f"/numbers?lang={lang}").status_code == 200
+    lines = client.get(f"/api/numbers?lang={lang}").json["lines"]
+    holidays = [closure for line in lines for closure in line["closures"]]
+    assert len(holidays) >= 10 and all(closure["why"] for closure in holidays)
