@@ -161,7 +161,9 @@ def measure(client, table, catalogues, register, set_clock, auth_token: str) -> 
         tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo(line.timezone)).astimezone(timezone.utc)
         set_clock(tuesday)
         for index, locale in enumerate(line.languages, start=1):
-            language = [str(index)] if len(line.languages) > 1 else []
+            # Each language's offer is a <Gather> of its own: a caller who hears every prompt lets each offer
+            # pass in silence and keys their language at the last one (a key answers at any offer).
+            language = [""] * (len(line.languages) - 1) + [str(index)] if len(line.languages) > 1 else []
             for queue, keys in (("technical", ["1", "1"]), ("billing", ["2"]), ("presales", ["3"])):
                 transcript = CallPlayer(transport=flask_transport(client), auth_token=auth_token,
                                         base_url="http://localhost", to=line.numbers[0], from_=caller,

@@ -32,6 +32,7 @@ class CallParams:
     dialed: str  # the To number, as Twilio sent it
     sent_from: str = field(default="", repr=False)  # the From number, as Twilio sent it: see `caller`
     digits: str = ""
+    finished_on_key: str = ""  # the <Gather finishOnKey> that ended the input (not part of `digits`)
     speech: str = ""
     attempt: int = 1  # which asking of the question this answers (from the signed URL)
     attestation: str = ""  # StirVerstat: the carrier's SHAKEN/STIR verdict on the caller ID, where one is given

@@ -38,11 +38,15 @@ def in_language(url: str, prompts: Prompts) -> str:
 
 
 def question(action: str, prompts: Prompts, hints: list[str], speech: bool = True, digits: int | None = 1,
-             timeout: int = GATHER_TIMEOUT_SECONDS) -> Gather:
+             timeout: int = GATHER_TIMEOUT_SECONDS, finish_on_key: str | None = None,
+             always_post: bool = False) -> Gather:
     """Keys (or a spoken answer) posted to `action`; silence falls through to the next verb.
 
     `digits=None` takes any number of keys ended by # (an account number). A language
     Twilio recognises no speech in (`prompts.keys_only`) is asked for keys alone.
+    `finish_on_key` ends the input at once (and Twilio leaves it out of Digits but names it
+    in FinishedOnKey); `always_post` posts to `action` even when nothing was keyed
+    (`actionOnEmptyResult`), so that a finish key pressed alone still reaches the router.
     """
     speech = speech and not prompts.keys_only
     return Gather(
@@ -50,6 +54,8 @@ def question(action: str, prompts: Prompts, hints: list[str], speech: bool = Tru
         action=in_language(action, prompts),
         method="POST",
         num_digits=digits,
+        finish_on_key=finish_on_key,
+        action_on_empty_result=True if always_post else None,
         timeout=timeout,
         speech_timeout="auto" if speech else None,
         language=prompts.voice.speech_language if speech else None,
@@ -58,13 +64,15 @@ def question(action: str, prompts: Prompts, hints: list[str], speech: bool = Tru
 
 
 def ask(action: str, prompts: Prompts, sentences: Sentences, *, hints: list[str] = (), speech: bool = False,
-        digits: int | None = 1, silence: str | None = None) -> VoiceResponse:
+        digits: int | None = 1, silence: str | None = None, finish_on_key: str | None = None,
+        always_post: bool = False) -> VoiceResponse:
     """A question whose sentences are spoken inside its `<Gather>` (a key cuts them short).
 
     Silence goes to `silence` (a URL: the question asked again, or a default);
     without one, it falls through to whatever the caller appends (a goodbye).
     """
-    gather = question(action, prompts, list(hints), speech=speech, digits=digits)
+    gather = question(action, prompts, list(hints), speech=speech, digits=digits, finish_on_key=finish_on_key,
+                      always_post=always_post)
     say_all(gather, prompts, sentences)
     response = VoiceResponse()
     response.append(gather)

@@ -104,7 +104,8 @@ class VerificationFlow:
 
     def code(self, call: CallParams, account: str, sent: int) -> VoiceResponse:
         """The keyed code is checked as the call is read, against `account` (carried in the signed URL)."""
-        keyed = call.digits[:CODE_KEYS] if call.digits and not call.digits.startswith(RESEND_KEY) else ""
+        resend = call.finished_on_key == RESEND_KEY or call.digits.startswith(RESEND_KEY)
+        keyed = call.digits[:CODE_KEYS] if call.digits and not resend else ""
         state = self._context.restore(call, account=account, code=keyed if account else "")
         prompts = self._context.prompts(state)
         organisation = self._organisation(state, state.org)
@@ -115,7 +116,7 @@ class VerificationFlow:
         if state.delivery == f"{Sent.FAILED.value}:{state.sends}":  # the code we said was on its way never left
             channel = state.channel.channel if state.channel else "email"
             return self._channel_question(state, prompts, organisation, 1, prompts.text(f"send_failed_{channel}"))
-        if call.digits.startswith(RESEND_KEY):
+        if resend:
             return self._send(state, prompts, organisation, _destination_of(organisation, state.channel), sent)
         if not call.digits:
             if call.attempt < MAX_ATTEMPTS:
@@ -209,9 +210,13 @@ class VerificationFlow:
 
     def _code_question(self, state: CallState, prompts: Prompts, organisation: Organisation, attempt: int,
                        lead: str | None = None) -> VoiceResponse:
-        """The account travels in the (signed) URL so the answer's webhook checks the code as it reads the call."""
+        """The account travels in the (signed) URL so the answer's webhook checks the code as it reads the call.
+
+        Six keys post at once (numDigits), and so does star (finishOnKey, posted even with no digit before it:
+        actionOnEmptyResult), instead of star waiting out the timeout as a seventh digit would."""
         action = f"verify-code?attempt={attempt}&account={organisation.account_number}&sent={state.sends}"
-        return ask(action, prompts, [lead, prompts.text("enter_code")], digits=CODE_DIGITS, silence=action)
+        return ask(action, prompts, [lead, prompts.text("enter_code")], digits=CODE_DIGITS, silence=action,
+                   finish_on_key=RESEND_KEY, always_post=True)
 
     def _resend_offer(self, state: CallState, prompts: Prompts, organisation: Organisation, lead: str) -> VoiceResponse:
         """The code is dead: a new one on star, otherwise on to an agent unverified."""

@@ -102,6 +102,7 @@ def call_params() -> CallParams:
         dialed=_field(form, "To")[:MAX_FIELD],
         sent_from=_field(form, "From")[:MAX_FIELD],
         digits=_field(form, "Digits")[:32],
+        finished_on_key=_field(form, "FinishedOnKey")[:1],
         speech=_field(form, "SpeechResult")[:MAX_FIELD],
         attempt=url_number("attempt", 1),
         attestation=form.get("StirVerstat", "")[:64],

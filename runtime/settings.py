@@ -44,6 +44,9 @@ DEFAULT_CONSOLE_STREAM_SECONDS = 60  # a console's stream lasts this long; the b
 DEFAULT_SERVICE_LEVEL_SECONDS = 60  # the wallboard's service level: answered within this many seconds
 DEFAULT_SERVICE_LEVEL_TARGET = 80  # per cent: the wallboard shows a service level below it in amber, below 2/3 of it in red
 DEFAULT_WALLBOARD_TIMEZONE = "UTC"  # whose "today" and hours the wallboard counts in
+# Where the public numbers page sends callers to check for known incidents first (the policy's
+# "service health dashboard": Microsoft 365's, in the admin center).
+DEFAULT_SERVICE_HEALTH_URL = "https://admin.microsoft.com/Adminportal/Home#/servicehealth"
 # Twilio's own hold music, served from its public bucket.
 DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3"
 
@@ -117,6 +120,7 @@ class Settings:
     service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS
     service_level_target: int = DEFAULT_SERVICE_LEVEL_TARGET
     wallboard_timezone: str = DEFAULT_WALLBOARD_TIMEZONE
+    service_health_url: str = DEFAULT_SERVICE_HEALTH_URL
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:
@@ -200,6 +204,7 @@ class Settings:
             service_level_seconds=int(get("SERVICE_LEVEL_SECONDS", DEFAULT_SERVICE_LEVEL_SECONDS)),
             service_level_target=int(get("SERVICE_LEVEL_TARGET", DEFAULT_SERVICE_LEVEL_TARGET)),
             wallboard_timezone=get("WALLBOARD_TIMEZONE", DEFAULT_WALLBOARD_TIMEZONE),
+            service_health_url=get("SERVICE_HEALTH_URL", DEFAULT_SERVICE_HEALTH_URL),
         )
 
     @property

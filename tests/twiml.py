@@ -50,3 +50,22 @@ def script(*steps):
         return step() if callable(step) else step
 
     return answer
+
+
+def assert_document(body: str | bytes, expected: str) -> None:
+    """`body` is exactly the document `expected` writes out: the same verbs in the same order, each with the same
+    attributes (every one, no more), text and nesting. Whitespace between elements and attribute order do not
+    count, as they do not for Twilio's XML parser."""
+    got, want = _canonical(ET.fromstring(body)), _canonical(ET.fromstring(expected.strip()))
+    assert got == want, "\n" + "\n".join(_lines(got)) + "\n!=\n" + "\n".join(_lines(want))
+
+
+def _canonical(element: ET.Element) -> tuple:
+    return (element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip(),
+            tuple(_canonical(child) for child in element))
+
+
+def _lines(node: tuple, depth: int = 0) -> list[str]:
+    tag, attrs, text, children = node
+    head = "  " * depth + f"<{tag}{''.join(f' {k}={v!r}' for k, v in attrs)}>{text}"
+    return [head, *(line for child in children for line in _lines(child, depth + 1))]

@@ -470,9 +470,12 @@ class Engine:
         answer = leg.party.answer(event)
         params = _gather_params(answer, settings)
         self.record(leg, Event("input", answer.value, {"kind": answer.kind, "accepted": params is not None}))
-        leg.clock += settings["timeout"] if params is None else 2
-        if params is not None or settings["actionOnEmptyResult"]:
-            return self.fetch(leg, settings["action"], settings["method"], params or {}, doc.context), 0
+        finished_alone = params is None and _finish_key_alone(answer, settings)
+        leg.clock += settings["timeout"] if params is None and not finished_alone else 2
+        if params is None and settings["actionOnEmptyResult"]:  # posted with nothing gathered
+            params = {"Digits": "", "FinishedOnKey": settings["finishOnKey"]} if finished_alone else {}
+        if params is not None:
+            return self.fetch(leg, settings["action"], settings["method"], params, doc.context), 0
         return None  # no input: Twilio moves on to the verb after <Gather>
 
     def _redirect(self, leg: Leg, verb: ET.Element, doc: Document, index: int):
@@ -1033,6 +1036,12 @@ def _gather_params(answer: Answer, settings: dict) -> dict | None:
             break
     # Only the finish key, before any digit, counts as no input at all.
     return {"Digits": digits, "FinishedOnKey": finished_on} if digits else None
+
+
+def _finish_key_alone(answer: Answer, settings: dict) -> bool:
+    """The caller pressed the finish key before any digit: the <Gather> ends at once, with nothing gathered."""
+    return (answer.kind == "dtmf" and "dtmf" in settings["input"].split() and bool(settings["finishOnKey"])
+            and answer.value.startswith(settings["finishOnKey"]))
 
 
 def _task(verb: ET.Element) -> dict | None:

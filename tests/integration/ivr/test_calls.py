@@ -167,8 +167,9 @@ def test_the_eea_number_serves_a_latvian_caller_on_the_eea_line(client, redis_cl
 
 
 def test_canadas_toll_free_number_stays_on_the_canada_line(client, redis_client):
-    """+1 800 resolves to region US in phonenumbers, yet the Canada entry answers, with its voices."""
-    transcript = call(client, "+18008659408", "+14165550123", ["1", "1", "1"])
+    """+1 800 resolves to region US in phonenumbers, yet the Canada entry answers, with its voices (the caller
+    listens on through the English offer to the French one, and picks English there)."""
+    transcript = call(client, "+18008659408", "+14165550123", ["", "1", "1", "1"])
     assert redis_client.hget(f"call:{transcript.requests[0][1]['CallSid']}", "line") == "CA"
     voices = {event.attrs.get("voice") for event in transcript.events if event.kind == "say"}
     assert voices == {"Polly.Joanna", "Polly.Chantal"}

@@ -219,6 +219,21 @@ def test_action_on_empty_result_posts_the_action_without_digits():
     assert transcript.said() == ["Nothing pressed."]
 
 
+def test_a_finish_key_pressed_alone_ends_the_gather_at_once_and_is_named():
+    """finishOnKey before any digit: nothing gathered, so only actionOnEmptyResult posts, naming the key
+    (https://www.twilio.com/docs/voice/twiml/gather); without it the <Gather> falls through."""
+    pages = {
+        "/ivr/voice": twiml('<Gather action="got" numDigits="6" finishOnKey="*" actionOnEmptyResult="true"/>'),
+        "/ivr/got": twiml("<Say>New code.</Say>"),
+    }
+    transcript, received = play(pages, answers=["*"])
+    assert {key: posted_to(received, "/ivr/got")[0].get(key) for key in ("Digits", "FinishedOnKey")} == {
+        "Digits": "", "FinishedOnKey": "*"}
+    pages["/ivr/voice"] = twiml('<Gather action="got" numDigits="6" finishOnKey="*"/>', "<Say>Fell through.</Say>")
+    transcript, received = play(pages, answers=["*"])
+    assert posted_to(received, "/ivr/got") == [] and transcript.said() == ["Fell through."]
+
+
 def test_redirect_abandons_the_rest_of_the_document():
     """<Redirect> continues with the document it points to; verbs after it never play."""
     pages = {

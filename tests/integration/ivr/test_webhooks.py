@@ -20,17 +20,20 @@ def post(client, path, params):
 
 
 def test_a_multilingual_line_greets_in_its_first_language_and_offers_each_language_in_its_own(client):
-    """Sweden: Swedish welcome, then one option per language, each spoken by that language's voice."""
+    """Sweden: Swedish welcome, then one option per language, each spoken by that language's voice and heard
+    by that language's recogniser (one <Gather language> each: https://www.twilio.com/docs/voice/twiml/gather)."""
     verbs = parse(post(client, "/ivr/voice", SWEDEN).data)
-    assert names(verbs) == ["Gather", "Redirect"]
-    gather, redirect = verbs
-    assert gather.attrs == {
-        "action": "language?attempt=1&lang=sv-SE", "method": "POST", "input": "dtmf speech", "numDigits": "1",
-        "timeout": "5", "speechTimeout": "auto", "language": "sv-SE", "hints": "svenska, swedish, english",
-    }
-    assert [(say.attrs["voice"], say.attrs["language"], say.text) for say in gather.children] == [
+    assert names(verbs) == ["Gather", "Gather", "Redirect"]
+    swedish, english, redirect = verbs
+    common = {"action": "language?attempt=1&lang=sv-SE", "method": "POST", "input": "dtmf speech", "numDigits": "1",
+              "speechTimeout": "auto", "hints": "svenska, swedish, english"}
+    assert swedish.attrs == {**common, "timeout": "1", "language": "sv-SE"}
+    assert english.attrs == {**common, "timeout": "5", "language": "en-GB"}
+    assert [(say.attrs["voice"], say.attrs["language"], say.text) for say in swedish.children] == [
         ("Polly.Astrid", "sv-SE", "Välkommen till supporten."),
         ("Polly.Astrid", "sv-SE", "För svenska, tryck 1."),
+    ]
+    assert [(say.attrs["voice"], say.attrs["language"], say.text) for say in english.children] == [
         ("Polly.Amy", "en-GB", "For English, press 2."),
     ]
     assert (redirect.attrs, redirect.text) == ({"method": "POST"}, "language?attempt=1&lang=sv-SE")

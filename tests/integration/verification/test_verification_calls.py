@@ -280,3 +280,35 @@ def test_a_replayed_send_step_sends_one_code_and_counts_one_send(client, registe
     assert len(smtp_inbox.messages) == 2
     audit = client.get("/admin/api/verification/audit?account=100200", headers={"Authorization": "Bearer test-admin-token"})
     assert [entry["result"] for entry in reversed(audit.json["entries"])] == ["sent", "repeated request: not sent again", "sent"]
+
+
+# Twilio's <Gather> (https://www.twilio.com/docs/voice/twiml/gather): numDigits submits as soon as that many
+# digits are in; finishOnKey (0-9, # or *) ends the input at once and is not part of Digits; actionOnEmptyResult
+# posts to the action even when nothing was gathered (by default an empty <Gather> falls through to the next verb).
+def test_the_code_question_ends_on_six_digits_or_at_once_on_star(client, register, smtp_inbox):
+    """The code <Gather>: six keys post at once (numDigits), star posts at once (finishOnKey), even alone."""
+    register("100200", **CONTOSO)
+    params = {"CallSid": "CA" + "9" * 32, "To": UK_LINE, "From": STRANGER}
+    for path, digits in (("/ivr/voice", ""), ("/ivr/menu?attempt=1", "2"), ("/ivr/verify-account?attempt=1", "100200#")):
+        signed_post(client, path, {**params, "Digits": digits}, TWILIO_TOKEN)
+    gather = parse(signed_post(client, "/ivr/verify-channel?attempt=1&sent=0", {**params, "Digits": "3"}, TWILIO_TOKEN).data)[0]
+    assert gather.name == "Gather"
+    assert {name: gather.attrs.get(name) for name in ("numDigits", "finishOnKey", "actionOnEmptyResult", "input")} == {
+        "numDigits": "6", "finishOnKey": "*", "actionOnEmptyResult": "true", "input": "dtmf"}
+    # Star pressed alone: Twilio posts no digits and names the key that ended the input.
+    again = parse(signed_post(client, "/ivr/" + gather.attrs["action"], {**params, "Digits": "", "FinishedOnKey": "*"},
+                              TWILIO_TOKEN).data)
+    assert len(smtp_inbox.messages) == 2
+    assert again[0].says()[0] == "We have sent a six-digit code to the address beginning with j at contoso.com."
+    # Silence: actionOnEmptyResult posts neither digits nor a finish key: asked again, no code sent.
+    silent = parse(signed_post(client, "/ivr/" + again[0].attrs["action"], params, TWILIO_TOKEN).data)
+    assert silent[0].says()[0] == "Sorry, I didn't hear anything." and len(smtp_inbox.messages) == 2
+
+
+def test_star_alone_reaches_the_router_at_once_in_a_simulated_call(client, register, smtp_inbox, redis_client):
+    """Through the simulator: star ends the code <Gather> without the timeout; the second code verifies."""
+    register("100200", **CONTOSO)
+    transcript = call(client, STRANGER, script("2", "100200#", "3", "*", lambda: code_in(smtp_inbox.messages[-1].get_content())))
+    posted = [params for url, params in transcript.requests if "/ivr/verify-code" in url]
+    assert posted[0]["Digits"] == "" and posted[0]["FinishedOnKey"] == "*"
+    assert len(smtp_inbox.messages) == 2 and record(redis_client, transcript)["verified"] == "yes"
