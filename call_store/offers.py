@@ -38,7 +38,8 @@ MAX_PASSES = 50  # a pass that keeps finding work stops here and waits for the n
 class Dispatch:
     def __init__(self, *, client: redis.Redis, presence: AgentPresence, waiting: WaitingRoom, agents: AgentDirectory,
                  calls: CallStore, rest: VoiceRest | None, base_url: str | None, clock: Callable[[], datetime],
-                 ring_seconds: int = DEFAULT_RING_SECONDS):
+                 ring_seconds: int = DEFAULT_RING_SECONDS, push: bool = True,
+                 housekeeping: Callable[[], object] | None = None):
         self._redis = client
         self._presence = presence
         self._waiting = waiting
@@ -48,6 +49,8 @@ class Dispatch:
         self._base = (base_url or "").rstrip("/")
         self._clock = clock
         self.ring_seconds = ring_seconds
+        self._push = push  # False in TaskRouter mode: TaskRouter picks the agent (its assignment callback)
+        self._housekeeping = housekeeping  # after each pass, in this thread (TaskRouter mode: the workers' activities)
         self._lock = threading.Lock()
         self._again = False
         self._running: threading.Thread | None = None
@@ -114,11 +117,20 @@ class Dispatch:
                     log.warning("dispatch: Redis unavailable: %s", exc)
                 except Exception:
                     log.exception("dispatch pass failed")
+                if self._housekeeping is not None:
+                    try:
+                        self._housekeeping()
+                    except StoreUnavailable as exc:
+                        log.warning("dispatch housekeeping: Redis unavailable: %s", exc)
+                    except Exception:
+                        log.exception("dispatch housekeeping failed")
 
     # -- one pass -------------------------------------------------------------------
 
     def dispatch_once(self) -> int:
-        """Make the offers the choice gives now; how many were made."""
+        """Make the offers the choice gives now; how many were made (none in TaskRouter mode)."""
+        if not self._push:
+            return 0
         waiting, ready, offers = read_together(self._redis, self._waiting.reading_everyone(),
                                                self._presence.reading_ready(), self._presence.reading_offers())
         expired = self._presence.expired(offers)

@@ -36,6 +36,16 @@ class QueueEntry:
         self._waiting = waiting
         self._workflow_sid = workflow_sid
 
+    @property
+    def taskrouter(self) -> bool:
+        """Callers go to TaskRouter's workflow (TWILIO_WORKFLOW_SID), all in one Twilio queue named after it."""
+        return bool(self._workflow_sid)
+
+    def twilio_queue(self, name: QueueName) -> str:
+        """The Twilio queue a caller of `name` waits in: ours, or in TaskRouter mode the workflow's
+        (https://twilio.com/docs/taskrouter/twiml-queue-calls: its FriendlyName is the workflow's sid)."""
+        return self._workflow_sid or str(name)
+
     def enqueue(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None,
                 announce: bool = False) -> VoiceResponse:
         """Into the queue; `announce`: say here whether its agents speak another language (a caller

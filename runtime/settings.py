@@ -74,6 +74,7 @@ class Settings:
     twilio_sms_from: str | None = None
     twilio_api_url: str = DEFAULT_TWILIO_API_URL
     twilio_workflow_sid: str | None = None
+    twilio_workspace_sid: str | None = None
     callback_after: int = DEFAULT_CALLBACK_AFTER_SECONDS
     ring_timeout: int = DEFAULT_RING_TIMEOUT_SECONDS
     wrap_up_seconds: int = DEFAULT_WRAP_UP_SECONDS
@@ -149,6 +150,7 @@ class Settings:
             twilio_sms_from=get("TWILIO_SMS_FROM", None),
             twilio_api_url=get("TWILIO_API_URL", DEFAULT_TWILIO_API_URL),
             twilio_workflow_sid=get("TWILIO_WORKFLOW_SID", None),
+            twilio_workspace_sid=get("TWILIO_WORKSPACE_SID", None),
             callback_after=int(get("CALLBACK_AFTER", DEFAULT_CALLBACK_AFTER_SECONDS)),
             ring_timeout=int(get("RING_TIMEOUT", DEFAULT_RING_TIMEOUT_SECONDS)),
             wrap_up_seconds=int(get("WRAP_UP_SECONDS", DEFAULT_WRAP_UP_SECONDS)),
