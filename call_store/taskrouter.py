@@ -59,6 +59,11 @@ class WorkerActivities:
         with staged(self._redis) as pipe:
             pipe.hset(TASKS, caller_sid, f"{task_sid} {agent_id}")
 
+    def staging_accepted(self, caller_sid: str, task_sid: str, agent_id: str) -> None:
+        """The agent answered (the reservation is accepted): this task is theirs to complete once the call is over."""
+        with staged(self._redis) as pipe:
+            pipe.hset(TASKS, caller_sid, f"{task_sid} {agent_id} accepted")
+
     def synced(self, agent_id: str) -> str | None:
         with redis_errors():
             return self._redis.hget(SYNCED, agent_id)
@@ -94,15 +99,16 @@ class WorkerActivities:
             if self._set_activity(agent_id, wanted):
                 changes += 1
         for caller_sid, text in tasks.items():
-            task_sid, _, agent_id = text.partition(" ")
+            task_sid, agent_id, *accepted = text.split(" ")
             presence = presences.get(agent_id)
             if presence is not None and presence.call == caller_sid:
                 continue  # still ringing, briefing or talking
-            try:
-                self._rest.complete_task(task_sid, "call ended")
-                changes += 1
-            except RestFailed as exc:  # never accepted (missed, canceled by the caller's hang-up): nothing to complete
-                log.info("task %s of %s not completed: %s", task_sid, caller_sid, exc)
+            if accepted:  # never accepted (missed, or the caller hung up first): TaskRouter moves it on itself
+                try:
+                    self._rest.complete_task(task_sid, "call ended")
+                    changes += 1
+                except RestFailed as exc:
+                    log.warning("task %s of %s not completed: %s", task_sid, caller_sid, exc)
             with redis_errors():
                 self._redis.hdel(TASKS, caller_sid)
         return changes

@@ -8,7 +8,7 @@ too, from nothing but the table in memory.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Enqueue, VoiceResponse
@@ -58,10 +58,11 @@ class QueueEntry:
         if notice:
             say(response, prompts, notice)
         say(response, prompts, prompts.text("connecting", queue=label))
-        self.enqueue_verb(response, prompts.locale, name, state)
-        self._waiting.joined(state.sid, name)
+        arrived = self._context.clock()
+        self.enqueue_verb(response, prompts.locale, name, state, arrived=arrived)
+        self._waiting.joined(state.sid, name, since=arrived)
         self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
-                           enqueued_at=self._context.clock())
+                           enqueued_at=arrived)
         ENQUEUED.labels(line.id, queue.value).inc()
         return response
 
@@ -72,7 +73,7 @@ class QueueEntry:
         name = QueueName.for_caller(self._context.line(state), queue, prompts.locale, severity)
         response = VoiceResponse()
         say(response, prompts, prompts.text("connecting", queue=prompts.raw(f"queue_names.{queue.value}")))
-        self.enqueue_verb(response, prompts.locale, name, state)
+        self.enqueue_verb(response, prompts.locale, name, state, arrived=state.enqueued_at)
         self._waiting.joined(state.sid, name, since=state.enqueued_at)
         self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
                            agent="", agent_leg="", conference_sid="")
@@ -116,7 +117,7 @@ class QueueEntry:
                               queue=name.kind, severity=name.severity, queue_name=name, enqueued_at=arrived)
 
     def enqueue_verb(self, response: VoiceResponse, locale: str, name: QueueName, state: CallState | None,
-                     recover: bool = False) -> None:
+                     recover: bool = False, arrived: datetime | None = None) -> None:
         """Into our named queue, or, with TaskRouter configured, into its workflow with the same facts as a Task."""
         wait_url = f"hold?{urlencode({'lang': locale, 'queue': str(name), **({'recover': '1'} if recover else {})})}"
         if not self._workflow_sid:
@@ -124,13 +125,17 @@ class QueueEntry:
             return
         enqueue = Enqueue(workflow_sid=self._workflow_sid, wait_url=wait_url, wait_url_method="POST",
                           action="queue-result", method="POST")
-        enqueue.task(json.dumps(task_attributes(name, state)))
+        enqueue.task(json.dumps(task_attributes(name, state, arrived)))
         response.append(enqueue)
 
 
-def task_attributes(name: QueueName, state: CallState | None) -> dict:
-    """What TaskRouter routes on: the same facts our queue names and whisper carry."""
+def task_attributes(name: QueueName, state: CallState | None, arrived: datetime | None = None) -> dict:
+    """What TaskRouter routes on: the same facts our queue names and briefing carry, with the queue key and
+    when the caller first joined a queue (kept through a transfer)."""
     return {
+        "queue": str(name),
+        "arrived": arrived.isoformat() if arrived else "",
+        "verified_by": state.verified_by if state else "",
         "type": name.kind.value,
         "language": name.language,
         "severity": name.severity.value if name.severity else "",

@@ -137,6 +137,11 @@ class TaskRouterFlow:
                 outcome = "missed" if kind == "reservation.timeout" else "free"
                 self._presence.staging_end(agent_id, caller_sid, outcome)
                 self._dispatch.kick()
+        elif kind == "reservation.accepted":  # the agent answered: their Worker into Busy (the next pass)
+            caller_sid = str(_json(form.get("TaskAttributes", "")).get("call_sid", ""))[:64]
+            if caller_sid:
+                self._workers.staging_accepted(caller_sid, form.get("TaskSid", "")[:64], agent_id)
+            self._dispatch.kick()
 
     # -- the workflow's queue ------------------------------------------------------------------------
 
