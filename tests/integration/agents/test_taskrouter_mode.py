@@ -272,3 +272,64 @@ def test_an_unsigned_assignment_callback_is_refused(world):
     assert response.status_code == 403
     response = world.client.post("/ivr/taskrouter/events", data={"EventType": "worker.activity.update"})
     assert response.status_code == 403
+
+
+def _signed_post(world, path: str, form: dict):
+    from twilio.request_validator import RequestValidator
+
+    url = "http://localhost" + path
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, form)
+    return world.client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+
+@pytest.mark.parametrize("form", [
+    {},
+    {"TaskAttributes": "not json", "WorkerAttributes": "[1, 2]"},
+    {"TaskAttributes": json.dumps({"call_sid": "CA" + "0" * 32}), "WorkerAttributes": json.dumps({"agent_id": "1001"})},
+    {"TaskAttributes": "{" * 5000, "WorkerAttributes": json.dumps({"agent_id": ["x"]})},
+])
+def test_any_signed_assignment_is_answered_with_json_and_an_unknown_caller_rejected(world, form):
+    """Whatever TaskRouter sends, the answer is 200 with a JSON instruction; a caller or agent the router does not
+    know is rejected (TaskRouter offers the task elsewhere)."""
+    world.agent("1001", ANNA)
+    response = _signed_post(world, "/ivr/taskrouter/assignment", form)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.get_json() == {"instruction": "reject"}
+
+
+def test_any_signed_event_is_answered_204(world):
+    """TaskRouter asks for 204 with Content-Type application/json, within 15 s; odd events change nothing."""
+    world.agent("1001", ANNA)
+    for form in ({}, {"EventType": "worker.activity.update", "WorkerName": "1001", "WorkerActivityName": "Lunch"},
+                 {"EventType": "reservation.timeout", "WorkerAttributes": "{}", "TaskAttributes": "oops"}):
+        response = _signed_post(world, "/ivr/taskrouter/events", form)
+        assert response.status_code == 204 and response.mimetype == "application/json"
+    assert world.state("1001") is AgentState.OFFLINE
+
+
+def test_the_stand_in_checks_taskrouter_requests_against_its_contract(world):
+    """A misspelt field (ActivitySID) is refused with 400 as TaskRouter refuses it; another workspace is 404."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    world.agent("1001", ANNA)
+    worker = world.taskrouter.worker("1001")
+    auth = base64.b64encode(f"{world.board.engine.account_sid}:{TWILIO_TOKEN}".encode()).decode()
+
+    def post(path: str, body: str) -> int:
+        request = urllib.request.Request(world.api.url + path, data=body.encode(), method="POST",
+                                         headers={"Authorization": "Basic " + auth,
+                                                  "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            error.close()
+            return error.code
+
+    workspace = world.taskrouter.workspace_sid
+    assert post(f"/v1/Workspaces/{workspace}/Workers/{worker.sid}", "ActivitySID=WA" + "0" * 32) == 400
+    assert post(f"/v1/Workspaces/WS{'1' * 32}/Workers/{worker.sid}", "FriendlyName=x") == 404
+    assert post(f"/v1/Workspaces/{workspace}/Workers/{worker.sid}", "FriendlyName=1001") == 200
+    world.api.received[:] = [r for r in world.api.received if r["status"] < 400]  # refused on purpose
