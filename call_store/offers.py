@@ -57,6 +57,8 @@ class Dispatch:
         self._jobs: list[Callable[[], None]] = []
         self._idle = threading.Event()
         self._idle.set()
+        self._wake: threading.Timer | None = None  # a pass when the next wrap-up ends (nothing else would kick one)
+        self._wake_at: float | None = None
 
     @property
     def enabled(self) -> bool:
@@ -117,6 +119,10 @@ class Dispatch:
                     log.warning("dispatch: Redis unavailable: %s", exc)
                 except Exception:
                     log.exception("dispatch pass failed")
+                try:
+                    self._wake_for_next_wrap_up()
+                except StoreUnavailable:
+                    pass
                 if self._housekeeping is not None:
                     try:
                         self._housekeeping()
@@ -124,6 +130,28 @@ class Dispatch:
                         log.warning("dispatch housekeeping: Redis unavailable: %s", exc)
                     except Exception:
                         log.exception("dispatch housekeeping failed")
+
+    def _wake_for_next_wrap_up(self) -> None:
+        """A pass of its own when the next agent's wrap-up ends: a waiting caller is offered to them then, not
+        at the next hold pass (up to a hold's length later)."""
+        when = self._presence.next_ready()
+        if when is None:
+            return
+        with self._lock:
+            if self._wake_at is not None and self._wake_at <= when:
+                return
+            if self._wake is not None:
+                self._wake.cancel()
+            delay = max(0.0, when - self._clock().timestamp()) + 0.05
+            self._wake_at = when
+            self._wake = threading.Timer(delay, self._woken)
+            self._wake.daemon = True
+            self._wake.start()
+
+    def _woken(self) -> None:
+        with self._lock:
+            self._wake = self._wake_at = None
+        self._kick(None)
 
     # -- one pass -------------------------------------------------------------------
 
