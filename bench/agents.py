@@ -8,7 +8,7 @@ Twilio REST calls go through the `twilio` library to the stand-in (`twilio_simul
 every request checked against Twilio's contract), which plays every leg in real time and sends the
 legs' webhooks to the router, signed, through its WSGI app. Agents: half ring on a phone (they
 answer after 2-6 s, hear the briefing and press 1; one in 30 never answers), half in the browser
-(`client:<id>`, they click after 1-3 s); each talks 15-40 s, then wrap-up (`--wrap-up`). Callers
+(`client:<id>`, they click after 1-3 s); each talks 15-40 s (`--talk`), then wrap-up (`--wrap-up`). Callers
 (70% presales from their own numbers, 30% technical A from a registered phone) arrive evenly over
 `--arrival-seconds` and wait for as long as it takes.
 
@@ -109,7 +109,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def run(agents: int, callers: int, arrival_seconds: float, wrap_up: int, timeout: float, seed: int) -> dict:
+def run(agents: int, callers: int, arrival_seconds: float, wrap_up: int, timeout: float, seed: int,
+        talk: tuple[float, float] = (15.0, 40.0)) -> dict:
     from app import create_app
     from call_store.offers import Dispatch
     from runtime.redis_connection import client_options
@@ -156,13 +157,13 @@ def run(agents: int, callers: int, arrival_seconds: float, wrap_up: int, timeout
             record = {"name": f"Agent {agent_id}", "pin": "4711", "password": PASSWORD,
                       "queues": ["technical", "billing", "presales"], "languages": ["sv", "en"], "phones": [phone]}
             assert admin.put(f"/admin/api/agents/{agent_id}", json=record, headers=ADMIN).status_code == 201
-            talk = rng.uniform(15, 40)
+            talk_seconds = rng.uniform(*talk)
             if browser:
-                board.engine.parties[f"client:{agent_id}"] = Party(answer_after=rng.uniform(1, 3), talk_seconds=talk)
+                board.engine.parties[f"client:{agent_id}"] = Party(answer_after=rng.uniform(1, 3), talk_seconds=talk_seconds)
             else:
                 never = n % 30 == 0
                 board.engine.parties[phone] = Party(answer_after=None if never else rng.uniform(2, 6),
-                                                    talk_seconds=talk, answers=["1"] * 1000)
+                                                    talk_seconds=talk_seconds, answers=["1"] * 1000)
         # Wrap-up ends are when agents become available again: watched through the router's conference events.
         for n, agent_id in enumerate(agent_ids):
             response = admin.put("/agent/api/state", json={"state": "available", "ring": "browser" if n % 2 else "phone"},
@@ -300,8 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wrap-up", type=int, default=5, help="WRAP_UP_SECONDS for the run")
     parser.add_argument("--timeout", type=float, default=600.0, help="the longest the run waits for every caller")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--talk", type=float, nargs=2, default=(15.0, 40.0), metavar=("MIN", "MAX"),
+                        help="seconds each agent talks, drawn evenly between these")
     args = parser.parse_args(argv)
-    figures = run(args.agents, args.callers, args.arrival_seconds, args.wrap_up, args.timeout, args.seed)
+    figures = run(args.agents, args.callers, args.arrival_seconds, args.wrap_up, args.timeout, args.seed,
+                  tuple(args.talk))
     print_figures(figures)
     return 0 if figures["lost"] == 0 and figures["double_offers"] == 0 and not figures["simulation_errors"] else 1
 

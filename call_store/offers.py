@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -33,6 +34,7 @@ from workforce.presence import AgentPresence
 log = logging.getLogger(__name__)
 DEFAULT_RING_SECONDS = 20
 MAX_PASSES = 50  # a pass that keeps finding work stops here and waits for the next kick
+RING_THREADS = 8  # Calls create requests in flight at once within one pass
 
 
 class Dispatch:
@@ -171,15 +173,19 @@ class Dispatch:
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
         idle = [Idle(entry.agent_id, entry.since, Skills(frozenset(agent.queues), frozenset(agent.languages)))
                 for entry, agent in zip(ready, records) if agent is not None]
-        made = 0
+        rings = []
         for pairing in pairings(waiting, idle, frozenset(offers)):
             claimed = self._presence.offer(pairing.caller.sid, list(pairing.agents), self.ring_seconds)
             if claimed is None:
                 continue
             agent_id, ring = claimed
-            if self._ring(pairing.caller.sid, agent_id, ring):
-                made += 1
-        return made
+            rings.append((pairing.caller.sid, agent_id, ring))
+        if len(rings) <= 1:
+            return sum(self._ring(*claim) for claim in rings)
+        # Each claim is already made (atomic in Redis); their Calls create go out side by side, so a burst of
+        # free agents is not rung one REST round trip after another.
+        with ThreadPoolExecutor(max_workers=min(RING_THREADS, len(rings)), thread_name_prefix="ring") as pool:
+            return sum(pool.map(lambda claim: self._ring(*claim), rings))
 
     def _ring(self, caller_sid: str, agent_id: str, ring: str) -> bool:
         """Place the agent's leg; on any failure give the claim back, the agent keeping their place."""

@@ -148,7 +148,9 @@ class TaskRouterFlow:
     def hold_seen(self, max_queue_size: int) -> None:
         """A hold pass in TaskRouter mode reports the workflow queue's MaxQueueSize: below 5000, raise it
         (once per process, off this webhook's thread)."""
-        if not self.enabled or not max_queue_size or max_queue_size >= WORKFLOW_QUEUE_SIZE or self._queue_raised:
+        if not self._queue_entry.taskrouter or self._rest is None or not self._dispatch.enabled:
+            return  # not TaskRouter mode, or no REST account to raise it with
+        if not max_queue_size or max_queue_size >= WORKFLOW_QUEUE_SIZE or self._queue_raised:
             return
         with self._raise_lock:
             if self._queue_raised:
