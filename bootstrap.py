@@ -163,7 +163,8 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     workers = WorkerActivities(client=client, presence=presence, agents=agents, rest=taskrouter) if taskrouter else None
     dispatch = Dispatch(client=client, presence=presence, waiting=waiting, agents=agents, calls=calls, rest=rest,
                         base_url=settings.public_base_url, clock=clock, ring_seconds=settings.ring_timeout,
-                        push=not settings.twilio_workflow_sid, housekeeping=workers.reconcile if workers else None)
+                        push=not settings.twilio_workflow_sid, housekeeping=workers.reconcile if workers else None,
+                        wake_on_wrap_up=clock is system_clock)
 
     def line_name(line_id: str) -> str:
         line = tables.latest_known().line(line_id)

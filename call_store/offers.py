@@ -41,7 +41,7 @@ class Dispatch:
     def __init__(self, *, client: redis.Redis, presence: AgentPresence, waiting: WaitingRoom, agents: AgentDirectory,
                  calls: CallStore, rest: VoiceRest | None, base_url: str | None, clock: Callable[[], datetime],
                  ring_seconds: int = DEFAULT_RING_SECONDS, push: bool = True,
-                 housekeeping: Callable[[], object] | None = None):
+                 housekeeping: Callable[[], object] | None = None, wake_on_wrap_up: bool = False):
         self._redis = client
         self._presence = presence
         self._waiting = waiting
@@ -59,7 +59,10 @@ class Dispatch:
         self._jobs: list[Callable[[], None]] = []
         self._idle = threading.Event()
         self._idle.set()
-        self._wake: threading.Timer | None = None  # a pass when the next wrap-up ends (nothing else would kick one)
+        # A pass when the next wrap-up ends (nothing else would kick one): a timer counts wall-clock seconds, so
+        # only when the router's clock is the wall clock (a test's fixed clock moves only when the test says).
+        self._wake_on_wrap_up = wake_on_wrap_up
+        self._wake: threading.Timer | None = None
         self._wake_at: float | None = None
 
     @property
@@ -136,6 +139,8 @@ class Dispatch:
     def _wake_for_next_wrap_up(self) -> None:
         """A pass of its own when the next agent's wrap-up ends: a waiting caller is offered to them then, not
         at the next hold pass (up to a hold's length later)."""
+        if not self._wake_on_wrap_up:
+            return
         when = self._presence.next_ready()
         if when is None:
             return
