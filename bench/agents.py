@@ -40,6 +40,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -243,12 +244,12 @@ def report(seen: Observed, legs, agent_ids, api, elapsed, reads, load_before, lo
     intervals_by_agent: dict[str, list] = defaultdict(list)
     for caller, made in offers_of.items():
         spans = sorted((t, ended.get(sid, float("inf")), agent) for t, agent, sid in made)
-        double += sum(1 for (a_start, a_end, _), (b_start, _, _) in zip(spans, spans[1:]) if b_start < a_end)
+        double += sum(1 for (_, a_end, _), (b_start, _, _) in pairwise(spans) if b_start < a_end)
         for t, end, agent in spans:
             intervals_by_agent[agent].append((t, end))
     for spans in intervals_by_agent.values():
         spans.sort()
-        double += sum(1 for (_, a_end), (b_start, _) in zip(spans, spans[1:]) if b_start < a_end)
+        double += sum(1 for (_, a_end), (b_start, _) in pairwise(spans) if b_start < a_end)
     lost = sum(1 for leg in legs if not by_caller[leg.sid].get("/ivr/meet"))
     figures = {
         "agents": len(agent_ids), "callers": len(legs), "connections": connections, "elapsed": elapsed,
@@ -271,7 +272,7 @@ def print_figures(f: dict) -> None:
     ms = 1000
     print(f"agents {f['agents']}, callers {f['callers']}: {f['connections']} connected in {f['elapsed']:.1f} s; "
           f"{f['webhooks']} webhooks ({f['webhooks_refused']} not 200)")
-    print(f"  router time, queued with an agent free -> both in the conference (less simulated ring):")
+    print("  router time, queued with an agent free -> both in the conference (less simulated ring):")
     print(f"    p50 {f['router_p50'] * ms:.0f} ms   p95 {f['router_p95'] * ms:.0f} ms   p99 {f['router_p99'] * ms:.0f} ms"
           f"   max {f['router_max'] * ms:.0f} ms")
     print(f"    of which the router's own (dispatch wait + briefing, accept, join, meet webhooks): "

@@ -33,7 +33,11 @@ import redis
 
 from call_store.call_state import CallStatus, CallStore
 from call_store.offers import Dispatch
-from call_store.taskrouter import ACTIVITY_FOR, UNAVAILABLE_FROM_TASKROUTER, WorkerActivities
+from call_store.taskrouter import (
+    ACTIVITY_FOR,
+    UNAVAILABLE_FROM_TASKROUTER,
+    WorkerActivities,
+)
 from ivr.enqueue import QueueEntry
 from runtime.twilio_rest import RestFailed, VoiceRest
 from runtime.unit_of_work import read_together

@@ -34,7 +34,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from twilio_simulator.openapi import ContractError
 from twilio_simulator.twiml_verbs import CALL, Engine, Leg, Party
@@ -71,7 +71,7 @@ class Worker:
     attributes: dict
     activity: Activity
     idle_since: float = 0.0
-    reservation: "Reservation | None" = None
+    reservation: Reservation | None = None
 
 
 @dataclass
@@ -83,7 +83,7 @@ class Task:
     priority: int
     leg: Leg | None = None
     status: str = "pending"  # pending | reserved | assigned | wrapping | completed | canceled
-    reservation: "Reservation | None" = None
+    reservation: Reservation | None = None
     reason: str = ""
 
 
@@ -467,5 +467,5 @@ class TaskRouter:
 
 
 def _iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 

@@ -24,10 +24,22 @@ import pytest
 from app import create_app
 from call_store.offers import Dispatch
 from tests.conftest import CONTOSO, TWILIO_TOKEN
-from tests.integration.agents.test_push_routing import ADMIN, ANNA, ANNA_PHONE, BERIT, BERIT_PHONE, SE_LINE
+from tests.integration.agents.test_push_routing import (
+    ADMIN,
+    ANNA,
+    ANNA_PHONE,
+    BERIT,
+    BERIT_PHONE,
+    SE_LINE,
+)
 from twilio_simulator.rest import TwilioRestApi
 from twilio_simulator.taskrouter import TaskRouter
-from twilio_simulator.twilio_player import CallPlayer, Party, Switchboard, flask_transport
+from twilio_simulator.twilio_player import (
+    CallPlayer,
+    Party,
+    Switchboard,
+    flask_transport,
+)
 from web.registry import parts_of
 from workforce.presence import AgentPresence, AgentState
 
