@@ -345,3 +345,22 @@ def test_the_stand_in_checks_taskrouter_requests_against_its_contract(world):
     assert post(f"/v1/Workspaces/WS{'1' * 32}/Workers/{worker.sid}", "FriendlyName=x") == 404
     assert post(f"/v1/Workspaces/{workspace}/Workers/{worker.sid}", "FriendlyName=1001") == 200
     world.api.received[:] = [r for r in world.api.received if r["status"] < 400]  # refused on purpose
+
+
+def test_the_caller_hangs_up_while_taskrouters_call_rings_the_agent(world):
+    """The caller gives up while Anna's phone rings: she is available again at once, here and in TaskRouter (the
+    Task canceled, its reservation with it). The ringing leg is TaskRouter's (the router never learns its sid
+    before it is answered), so it rings out; her offer-status then changes nothing."""
+    world.agent("1001", ANNA, answer_after=None)
+    caller = world.caller()
+    world.available("1001")
+    assert world.state("1001") is AgentState.OFFERED
+    world.api.hang_up(caller.call_sid)
+    world.settle()
+    assert world.state("1001") is AgentState.AVAILABLE and world.activity("1001") == "Available"
+    task = world.task_of(caller)
+    assert task.status == "canceled" and task.reservation.status == "canceled"
+    world.advance(21)
+    [anna] = world.legs_to(ANNA_PHONE)
+    assert anna.ended and anna.status == "no-answer"
+    assert world.state("1001") is AgentState.AVAILABLE
