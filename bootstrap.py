@@ -42,6 +42,7 @@ from call_store.callbacks import CallbackBook, CallbackLimits
 from call_store.controls import CallControls
 from call_store.events import CallEvents
 from call_store.offers import Dispatch
+from call_store.taskrouter import WorkerActivities
 from call_store.waiting import WaitingRoom
 from call_store.wallboard import Wallboard
 from countries.store import TableStore
@@ -55,6 +56,8 @@ from ivr.callback_flow import CallbackFlow
 from ivr.enqueue import QueueEntry
 from ivr.meeting_flow import MeetingFlow
 from ivr.queue_flow import QueueFlow
+from ivr.taskrouter_flow import TaskRouterFlow
+from ivr.taskrouter_views import bp as taskrouter_bp
 from ivr.verification_flow import VerificationFlow
 from ivr.views import bp as ivr_bp
 from ivr.webhooks import TwilioWebhooks
@@ -71,7 +74,7 @@ from runtime.logs import configure as configure_logging
 from runtime.redis_connection import StoreUnavailable, open_redis
 from runtime.settings import SettingError, Settings, on_loopback, start_up_faults
 from runtime.settle import settle
-from runtime.twilio_rest import VoiceRest
+from runtime.twilio_rest import TaskRouterRest, VoiceRest
 from verification.audit import AuditLog
 from verification.codes import CodeBook, CodePolicy
 from verification.delivery import Outbox, Sender, SmtpSender, TwilioSmsSender
@@ -85,9 +88,9 @@ from workforce.lockout import SignInThrottle
 from workforce.presence import AgentPresence
 from workforce.sign_in import AgentSignIn
 
-BLUEPRINTS = (ivr_bp, agent_line_bp, health_bp, numbers_bp, admin_api_bp, countries_api_bp, notices_bp, what_if_bp,
-              admin_pages_bp, orgs_cli_bp, admins_cli_bp, countries_cli_bp, data_cli_bp, agent_api_bp, console_bp,
-              wallboard_bp, desk_api_bp)
+BLUEPRINTS = (ivr_bp, agent_line_bp, taskrouter_bp, health_bp, numbers_bp, admin_api_bp, countries_api_bp, notices_bp,
+              what_if_bp, admin_pages_bp, orgs_cli_bp, admins_cli_bp, countries_cli_bp, data_cli_bp, agent_api_bp,
+              console_bp, wallboard_bp, desk_api_bp)
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,8 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     throttle = SignInThrottle(client, clock)
     presence = AgentPresence(client, clock, settings.wrap_up_seconds)
     rest = voice_rest(settings)
+    taskrouter = taskrouter_rest(settings)
+    workers = WorkerActivities(client=client, presence=presence, agents=agents, rest=taskrouter) if taskrouter else None
 
     def line_name(line_id: str) -> str:
         line = tables.latest_known().line(line_id)
@@ -185,7 +190,8 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
     dispatch = Dispatch(client=client, presence=presence, waiting=waiting, agents=agents, calls=calls, rest=rest,
                         base_url=settings.public_base_url, clock=clock, ring_seconds=settings.ring_timeout,
                         callbacks=callbacks, queue_open=queue_open, line_number=line_number,
-                        tick_seconds=settings.dispatch_tick_seconds)
+                        tick_seconds=settings.dispatch_tick_seconds, push=not settings.twilio_workflow_sid,
+                        housekeeping=workers.reconcile if workers else None, wake_on_wrap_up=clock is system_clock)
     callback_calls = CallbackCalls(client=client, book=callbacks, calls=calls, presence=presence, dispatch=dispatch,
                                    rest=rest, catalogues=catalogues, clock=clock, line_number=line_number,
                                    call_ttl=settings.call_ttl, attempts=settings.callback_attempts,
@@ -213,6 +219,8 @@ def build_parts(settings: Settings, overrides: dict) -> Parts:
         Wallboard(client=client, events=events, agents=agents, presence=presence, clock=clock,
                   target_percent=settings.service_level_target),
         CallControls(client=client, calls=calls, presence=presence, rest=rest, dispatch=dispatch, agents=agents),
+        TaskRouterFlow(client=client, calls=calls, agents=agents, presence=presence, dispatch=dispatch,
+                       queue_entry=queue_entry, rest=rest, workers=workers, ring_seconds=settings.ring_timeout),
         AnswerFlow(context=context, tables=tables, calls=calls, queue_flow=queue_flow),
         AgentFlow(agents=agents, throttle=throttle, waiting=waiting, calls=calls, catalogues=catalogues, clock=clock,
                   line_name=line_name, redis_client=client, presence=presence, dispatch=dispatch),
@@ -255,6 +263,15 @@ def voice_rest(settings: Settings) -> VoiceRest | None:
         return None
     return VoiceRest(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url,
                      timeout=settings.twilio_rest_timeout)
+
+
+def taskrouter_rest(settings: Settings) -> TaskRouterRest | None:
+    """TaskRouter mode (TWILIO_WORKFLOW_SID and TWILIO_WORKSPACE_SID with the account): TaskRouter picks the agent."""
+    if not (settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_workspace_sid
+            and settings.twilio_workflow_sid):
+        return None
+    return TaskRouterRest(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_workspace_sid,
+                          settings.twilio_api_url, timeout=settings.twilio_rest_timeout)
 
 
 def required_code_secret(settings: Settings) -> str:

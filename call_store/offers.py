@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ from workforce.presence import CONSULTS, AgentPresence
 log = logging.getLogger(__name__)
 DEFAULT_RING_SECONDS = 20
 MAX_PASSES = 50  # a pass that keeps finding work stops here and waits for the next kick
+RING_THREADS = 8  # Calls create requests in flight at once within one pass
 
 
 class Dispatch:
@@ -43,7 +45,8 @@ class Dispatch:
                  calls: CallStore, rest: VoiceRest | None, base_url: str | None, clock: Callable[[], datetime],
                  ring_seconds: int = DEFAULT_RING_SECONDS, callbacks: CallbackBook | None = None,
                  queue_open: Callable[[str, QueueName, datetime], bool] = lambda line, queue, at: True,
-                 line_number: Callable[[str], str] = lambda line: "", tick_seconds: float = 0):
+                 line_number: Callable[[str], str] = lambda line: "", tick_seconds: float = 0, push: bool = True,
+                 housekeeping: Callable[[], object] | None = None, wake_on_wrap_up: bool = False):
         self._redis = client
         self._presence = presence
         self._waiting = waiting
@@ -59,12 +62,19 @@ class Dispatch:
         self._tick_seconds = tick_seconds
         self._ticking: threading.Thread | None = None
         self._stopped = threading.Event()
+        self._push = push  # False in TaskRouter mode: TaskRouter picks the agent (its assignment callback)
+        self._housekeeping = housekeeping  # after each pass, in this thread (TaskRouter mode: the workers' activities)
         self._lock = threading.Lock()
         self._again = False
         self._running: threading.Thread | None = None
         self._jobs: list[Callable[[], None]] = []
         self._idle = threading.Event()
         self._idle.set()
+        # A pass when the next wrap-up ends (nothing else would kick one): a timer counts wall-clock seconds, so
+        # only when the router's clock is the wall clock (a test's fixed clock moves only when the test says).
+        self._wake_on_wrap_up = wake_on_wrap_up
+        self._wake: threading.Timer | None = None
+        self._wake_at: float | None = None
 
     @property
     def enabled(self) -> bool:
@@ -147,17 +157,55 @@ class Dispatch:
                     log.warning("dispatch: Redis unavailable: %s", exc)
                 except Exception:
                     log.exception("dispatch pass failed")
+                try:
+                    self._wake_for_next_wrap_up()
+                except StoreUnavailable:
+                    pass
+                if self._housekeeping is not None:
+                    try:
+                        self._housekeeping()
+                    except StoreUnavailable as exc:
+                        log.warning("dispatch housekeeping: Redis unavailable: %s", exc)
+                    except Exception:
+                        log.exception("dispatch housekeeping failed")
+
+    def _wake_for_next_wrap_up(self) -> None:
+        """A pass of its own when the next agent's wrap-up ends: a waiting caller is offered to them then, not
+        at the next hold pass (up to a hold's length later)."""
+        if not self._wake_on_wrap_up:
+            return
+        when = self._presence.next_ready()
+        if when is None:
+            return
+        with self._lock:
+            if self._wake_at is not None and self._wake_at <= when:
+                return
+            if self._wake is not None:
+                self._wake.cancel()
+            delay = max(0.0, when - self._clock().timestamp()) + 0.05
+            self._wake_at = when
+            self._wake = threading.Timer(delay, self._woken)
+            self._wake.daemon = True
+            self._wake.start()
+
+    def _woken(self) -> None:
+        with self._lock:
+            self._wake = self._wake_at = None
+        self._kick(None)
 
     # -- one pass -------------------------------------------------------------------
 
     def dispatch_once(self) -> int:
-        """Make the offers the choice gives now; how many were made."""
+        """Make the offers the choice gives now; how many were made (none in TaskRouter mode, where TaskRouter
+        picks the agent; a warm transfer's lapsed consult is still given up here)."""
         waiting, ready, offers, reserved, consults, callbacks = self._read()
         lapsed = self._presence.expired(consults)
         if lapsed and self._presence.expire(lapsed, CONSULTS):
             log.warning("consults about %d caller(s) ran out without an answer from Twilio; given up", len(lapsed))
             for caller_sid in lapsed:
                 self._end_lapsed_consult(caller_sid)
+        if not self._push:
+            return 0
         expired = self._presence.expired(offers)
         if expired and self._presence.expire(expired):
             log.warning("offers of %d caller(s) ran out without an answer from Twilio; made again", len(expired))
@@ -171,18 +219,27 @@ class Dispatch:
         records = read_together(self._redis, *(self._agents.reading(entry.agent_id) for entry in ready))
         idle = [Idle(entry.agent_id, entry.since, Skills(frozenset(agent.queues), frozenset(agent.languages)))
                 for entry, agent in zip(ready, records) if agent is not None]
-        made = 0
         reserved = self._presence.standing(reserved)
+        rings = []
         for pairing in pairings(waiting, idle, frozenset(offers), reserved):
             claimed = self._presence.offer(pairing.caller.sid, list(pairing.agents), self.ring_seconds)
             if claimed is None:
                 continue
             agent_id, ring = claimed
-            if self._ring(pairing.caller.sid, agent_id, ring):
-                made += 1
-                if pairing.caller.sid in reserved:  # the named agent rings: if they miss, anyone may take the caller
-                    self._presence.release(pairing.caller.sid)
-        return made
+            rings.append((pairing.caller.sid, agent_id, ring))
+
+        def place(claim: tuple[str, str, str]) -> bool:
+            made = self._ring(*claim)
+            if made and claim[0] in reserved:  # the named agent rings: if they miss, anyone may take the caller
+                self._presence.release(claim[0])
+            return made
+
+        if len(rings) <= 1:
+            return sum(place(claim) for claim in rings)
+        # Each claim is already made (atomic in Redis); their Calls create go out side by side, so a burst of
+        # free agents is not rung one REST round trip after another.
+        with ThreadPoolExecutor(max_workers=min(RING_THREADS, len(rings)), thread_name_prefix="ring") as pool:
+            return sum(pool.map(place, rings))
 
     def _read(self):
         """Who waits, who is ready, the offers, the reservations, the consults and the callback requests:

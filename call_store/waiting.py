@@ -83,6 +83,17 @@ class WaitingRoom:
         return estimate_wait(position, [float(value) for value in served], self._clock().timestamp(), twilio_average)
 
 
+    def standing(self, sid: str, queue: QueueName, twilio_average: int) -> tuple[int, Estimate]:
+        """The caller's place in their own queue by our record (TaskRouter mode, where every caller shares the
+        workflow's Twilio queue and Twilio's QueuePosition counts them all), and the estimate from it: one round trip."""
+        with redis_errors():
+            rank, served = self._redis.pipeline(transaction=False).zrank(WAITING + str(queue), sid).lrange(
+                SERVED + str(queue), 0, SERVED_KEPT - 1).execute()
+        position = rank + 1 if rank is not None else 0
+        return position, estimate_wait(position, [float(value) for value in served], self._clock().timestamp(),
+                                       twilio_average)
+
+
 def _decode_everyone(flat: list) -> list[Waiting]:
     """The script's reply, by queue name; a name this router did not make is passed over."""
     entries = []

@@ -8,7 +8,7 @@ too, from nothing but the table in memory.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Enqueue, VoiceResponse
@@ -38,6 +38,16 @@ class QueueEntry:
         self._workflow_sid = workflow_sid
         self._events = events
 
+    @property
+    def taskrouter(self) -> bool:
+        """Callers go to TaskRouter's workflow (TWILIO_WORKFLOW_SID), all in one Twilio queue named after it."""
+        return bool(self._workflow_sid)
+
+    def twilio_queue(self, name: QueueName) -> str:
+        """The Twilio queue a caller of `name` waits in: ours, or in TaskRouter mode the workflow's
+        (https://twilio.com/docs/taskrouter/twiml-queue-calls: its FriendlyName is the workflow's sid)."""
+        return self._workflow_sid or str(name)
+
     def enqueue(self, state: CallState, prompts: Prompts, queue: Queue, severity: Severity | None,
                 announce: bool = False) -> VoiceResponse:
         """Into the queue; `announce`: say here whether its agents speak another language (a caller
@@ -50,11 +60,12 @@ class QueueEntry:
         if notice:
             say(response, prompts, notice)
         say(response, prompts, prompts.text("connecting", queue=label))
-        self.enqueue_verb(response, prompts.locale, name, state)
-        self._waiting.joined(state.sid, name)
-        self._events.queued(state.sid, line.id, name)  # the wallboard's record
+        arrived = self._context.clock()
+        self.enqueue_verb(response, prompts.locale, name, state, arrived=arrived)
+        self._waiting.joined(state.sid, name, since=arrived)
+        self._events.queued(state.sid, line.id, name, since=arrived)  # the wallboard's record
         self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
-                           enqueued_at=self._context.clock())
+                           enqueued_at=arrived)
         ENQUEUED.labels(line.id, queue.value).inc()
         return response
 
@@ -65,7 +76,7 @@ class QueueEntry:
         name = QueueName.for_caller(self._context.line(state), queue, prompts.locale, severity)
         response = VoiceResponse()
         say(response, prompts, prompts.text("connecting", queue=prompts.raw(f"queue_names.{queue.value}")))
-        self.enqueue_verb(response, prompts.locale, name, state)
+        self.enqueue_verb(response, prompts.locale, name, state, arrived=state.enqueued_at)
         self._waiting.joined(state.sid, name, since=state.enqueued_at)
         self._events.transferred(state.sid, queue.value)  # the wallboard's record: the talk ends, a new wait begins
         self._events.queued(state.sid, state.line, name)
@@ -112,7 +123,7 @@ class QueueEntry:
                               queue=name.kind, severity=name.severity, queue_name=name, enqueued_at=arrived)
 
     def enqueue_verb(self, response: VoiceResponse, locale: str, name: QueueName, state: CallState | None,
-                     recover: bool = False) -> None:
+                     recover: bool = False, arrived: datetime | None = None) -> None:
         """Into our named queue, or, with TaskRouter configured, into its workflow with the same facts as a Task."""
         wait_url = f"hold?{urlencode({'lang': locale, 'queue': str(name), **({'recover': '1'} if recover else {})})}"
         if not self._workflow_sid:
@@ -120,13 +131,17 @@ class QueueEntry:
             return
         enqueue = Enqueue(workflow_sid=self._workflow_sid, wait_url=wait_url, wait_url_method="POST",
                           action="queue-result", method="POST")
-        enqueue.task(json.dumps(task_attributes(name, state)))
+        enqueue.task(json.dumps(task_attributes(name, state, arrived)))
         response.append(enqueue)
 
 
-def task_attributes(name: QueueName, state: CallState | None) -> dict:
-    """What TaskRouter routes on: the same facts our queue names and whisper carry."""
+def task_attributes(name: QueueName, state: CallState | None, arrived: datetime | None = None) -> dict:
+    """What TaskRouter routes on: the same facts our queue names and briefing carry, with the queue key and
+    when the caller first joined a queue (kept through a transfer)."""
     return {
+        "queue": str(name),
+        "arrived": arrived.isoformat() if arrived else "",
+        "verified_by": state.verified_by if state else "",
         "type": name.kind.value,
         "language": name.language,
         "severity": name.severity.value if name.severity else "",

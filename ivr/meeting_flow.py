@@ -211,9 +211,10 @@ class MeetingFlow:
         self._calls.update(caller_sid, conference_sid=conference_sid)
         url = self._dispatch.url("meet", call=caller_sid)
         try:
-            queue_sid = self._rest.queue_sid(str(state.queue_name))
+            twilio_queue = self._queue_entry.twilio_queue(state.queue_name)
+            queue_sid = self._rest.queue_sid(twilio_queue)
             if queue_sid is None:
-                raise RestFailed(f"no Twilio queue named {state.queue_name}")
+                raise RestFailed(f"no Twilio queue named {twilio_queue}")
             self._rest.dequeue_to(queue_sid, caller_sid, url)
         except RestFailed as exc:
             log.warning("could not bring %s to agent %s: %s; the caller stays queued", caller_sid, agent_id, exc)

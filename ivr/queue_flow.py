@@ -137,7 +137,15 @@ class QueueFlow:
         offer = waited >= self._callback_after
         target = self._callbacks.hold_offer(prompts) if offer else response
         estimate = None
-        if position > 1:
+        if self._queue_entry.taskrouter and queue is not None:
+            # TaskRouter's callers all share the workflow's Twilio queue: count the caller's own queue instead.
+            try:
+                own, standing = self._waiting.standing(sid, queue, average_wait)
+                if own:
+                    position, estimate = own, standing.seconds if own > 1 else None
+            except StoreUnavailable:  # Twilio's figures alone
+                pass
+        if position > 1 and estimate is None:
             try:
                 estimate = self._waiting.estimate(sid, queue, position, average_wait).seconds if queue else None
             except StoreUnavailable:  # Twilio's figures alone

@@ -20,6 +20,7 @@ from ivr.callback_flow import CallbackFlow
 from ivr.enqueue import QueueEntry
 from ivr.meeting_flow import MeetingFlow
 from ivr.queue_flow import QueueFlow
+from ivr.taskrouter_flow import TaskRouterFlow
 from ivr.verification_flow import VerificationFlow
 from ivr.webhooks import (
     call_params,
@@ -129,6 +130,7 @@ def _hold_without_store():
 @webhook(if_store_fails=_hold_without_store)
 def hold():
     """The waitUrl: Twilio's QueuePosition, AvgQueueTime and QueueTime with the queue and language we put in it."""
+    lookup(TaskRouterFlow).hold_seen(form_number("MaxQueueSize"))  # TaskRouter mode: the workflow's queue raised
     return lookup(QueueFlow).hold(
         request.form.get("CallSid", "")[:64], QueueName.parse(url_text("queue")), url_text("lang", 16),
         form_number("QueuePosition"), form_number("AvgQueueTime"), form_number("QueueTime"),

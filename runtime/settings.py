@@ -85,6 +85,7 @@ class Settings:
     twilio_sms_from: str | None = None
     twilio_api_url: str = DEFAULT_TWILIO_API_URL
     twilio_workflow_sid: str | None = None
+    twilio_workspace_sid: str | None = None
     callback_after: int = DEFAULT_CALLBACK_AFTER_SECONDS
     callback_limit_per_number: int = DEFAULT_CALLBACK_LIMIT_PER_NUMBER
     callback_limit_withheld: int = DEFAULT_CALLBACK_LIMIT_WITHHELD
@@ -169,6 +170,7 @@ class Settings:
             twilio_sms_from=get("TWILIO_SMS_FROM", None),
             twilio_api_url=get("TWILIO_API_URL", DEFAULT_TWILIO_API_URL),
             twilio_workflow_sid=get("TWILIO_WORKFLOW_SID", None),
+            twilio_workspace_sid=get("TWILIO_WORKSPACE_SID", None),
             callback_after=int(get("CALLBACK_AFTER", DEFAULT_CALLBACK_AFTER_SECONDS)),
             callback_limit_per_number=int(get("CALLBACK_LIMIT_PER_NUMBER", DEFAULT_CALLBACK_LIMIT_PER_NUMBER)),
             callback_limit_withheld=int(get("CALLBACK_LIMIT_WITHHELD", DEFAULT_CALLBACK_LIMIT_WITHHELD)),

@@ -15,6 +15,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 TWILIO_API = "https://api.twilio.com"
+TASKROUTER_API = "https://taskrouter.twilio.com"  # TaskRouter v1 lives on its own host
 
 
 class RestFailed(Exception):
@@ -27,7 +28,9 @@ class _ApiAt(TwilioHttpClient):
         self._base = base.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):
-        return super().request(method, url.replace(TWILIO_API, self._base, 1), *args, **kwargs)
+        for host in (TWILIO_API, TASKROUTER_API):  # the stand-in (or a proxy) answers for both hosts
+            url = url.replace(host, self._base, 1)
+        return super().request(method, url, *args, **kwargs)
 
 
 class VoiceRest:
@@ -62,6 +65,10 @@ class VoiceRest:
                 self._queue_sids[queue.friendly_name] = queue.sid
         return self._queue_sids.get(friendly_name)
 
+    def set_queue_size(self, queue_sid: str, max_size: int) -> None:
+        """Queues update MaxSize (https://www.twilio.com/docs/voice/api/queue-resource; at most 5000)."""
+        self._do(lambda: self._client.queues(queue_sid).update(max_size=max_size))
+
     def participant(self, conference: str, call_sid: str, **changes) -> None:
         """Conference Participant update: hold (with hold_url), muted, coaching and call_sid_to_coach,
         end_conference_on_exit, announce_url (played to that participant alone)."""
@@ -80,6 +87,43 @@ class VoiceRest:
         """The live conference of that friendly name, if any."""
         found = self._do(lambda: self._client.conferences.list(friendly_name=name, status="in-progress", limit=1))
         return found[0].sid if found else None
+
+    @staticmethod
+    def _do(request):
+        try:
+            return request()
+        except (TwilioException, OSError) as exc:
+            raise RestFailed(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+class TaskRouterRest:
+    """TaskRouter v1 (https://taskrouter.twilio.com) for one workspace: Workers (update ActivitySid,
+    https://www.twilio.com/docs/taskrouter/api/worker), Activities (https://twilio.com/docs/taskrouter/activities)
+    and Tasks (update AssignmentStatus, https://www.twilio.com/docs/taskrouter/api/task)."""
+
+    def __init__(self, account_sid: str, auth_token: str, workspace_sid: str, api_base: str = TWILIO_API,
+                 timeout: float = 5.0):
+        http_client = _ApiAt(api_base, timeout) if api_base.rstrip("/") != TWILIO_API else TwilioHttpClient(timeout=timeout)
+        self._workspace = Client(account_sid, auth_token, http_client=http_client).taskrouter.v1.workspaces(workspace_sid)
+
+    def workers(self) -> dict[str, str]:
+        """Every worker's sid by friendly name (the agent's number)."""
+        return self._do(lambda: {worker.friendly_name: worker.sid for worker in self._workspace.workers.list(page_size=1000)})
+
+    def activities(self) -> dict[str, str]:
+        """Every activity's sid by friendly name (Available, Offline, Busy, Wrap-up, ...)."""
+        return self._do(lambda: {activity.friendly_name: activity.sid
+                                 for activity in self._workspace.activities.list(page_size=1000)})
+
+    def set_activity(self, worker_sid: str, activity_sid: str, reject_pending: bool) -> None:
+        """The worker's activity; `reject_pending`: a reservation still pending is rejected (an agent going
+        unavailable while one rings), else TaskRouter refuses the change."""
+        self._do(lambda: self._workspace.workers(worker_sid).update(
+            activity_sid=activity_sid, reject_pending_reservations=reject_pending))
+
+    def complete_task(self, task_sid: str, reason: str) -> None:
+        """The call is over: AssignmentStatus=completed frees the worker's reservation."""
+        self._do(lambda: self._workspace.tasks(task_sid).update(assignment_status="completed", reason=reason))
 
     @staticmethod
     def _do(request):

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 SPEC = Path(__file__).resolve().parent / "contract" / "twilio_api_v2010.json"
+TASKROUTER_SPEC = Path(__file__).resolve().parent / "contract" / "twilio_taskrouter_v1.json"
 BAD_REQUEST, NOT_FOUND, AUTHENTICATE = 400, 20404, 20003  # Twilio's error codes for these answers
 
 

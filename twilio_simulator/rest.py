@@ -44,6 +44,7 @@ from twilio_simulator.openapi import (
     AUTHENTICATE,
     BAD_REQUEST,
     NOT_FOUND,
+    TASKROUTER_SPEC,
     Contract,
     ContractError,
 )
@@ -51,6 +52,8 @@ from twilio_simulator.twilio_player import Switchboard
 from twilio_simulator.twiml_verbs import Conference, Leg, Party
 
 API = "/2010-04-01/Accounts/{AccountSid}"
+TASKROUTER_API = "/v1/Workspaces/{WorkspaceSid}"
+MAX_QUEUE_SIZE = 5000  # https://www.twilio.com/docs/api/errors/14207: "adjusted to a maximum of 5000"
 CALL_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})  # the spec's call_enum_event
 
 
@@ -58,12 +61,14 @@ class TwilioRestApi:
     """Twilio's REST API for one account on `switchboard`; `url` is what TWILIO_API_URL should be."""
 
     def __init__(self, switchboard: Switchboard, *, auth_token: str, contract: Contract | None = None,
-                 realtime: bool = False):
+                 realtime: bool = False, taskrouter=None):
         self.board = switchboard
         self.engine = switchboard.engine
         self.account_sid = self.engine.account_sid
         self._auth = "Basic " + base64.b64encode(f"{self.account_sid}:{auth_token}".encode()).decode()
         self.contract = contract or Contract()
+        self.taskrouter_contract = Contract(TASKROUTER_SPEC)  # TaskRouter v1, at taskrouter.twilio.com/v1/...
+        self.taskrouter = taskrouter  # a `twilio_simulator.taskrouter.TaskRouter` on this switchboard, or None
         self.received: list[dict] = []  # every request: method, path, form, status, body
         self.messages: list[dict] = []
         self.errors: list[str] = []  # anything that broke inside the simulation itself
@@ -184,19 +189,28 @@ class TwilioRestApi:
                 raise ContractError(self._outage, self._outage_code, "Service unavailable (a simulated outage)")
             if not hmac.compare_digest(authorization.encode(), self._auth.encode()):
                 raise ContractError(401, AUTHENTICATE, "Authenticate")
-            operation = self.contract.operation(method, path)
-            if operation.path_params.get("AccountSid") != self.account_sid:
+            taskrouter = path.startswith("/v1/")
+            contract = self.taskrouter_contract if taskrouter else self.contract
+            operation = contract.operation(method, path)
+            if taskrouter:
+                if self.taskrouter is None or operation.path_params.get("WorkspaceSid") != self.taskrouter.workspace_sid:
+                    raise ContractError(404, NOT_FOUND, f"The requested resource {path} was not found")
+            elif operation.path_params.get("AccountSid") != self.account_sid:
                 raise ContractError(404, NOT_FOUND, f"The requested resource {path} was not found")
-            parsed = self.contract.check_form(operation, form) if method == "POST" else {}
+            parsed = contract.check_form(operation, form) if method == "POST" else {}
             if method == "GET" and urlsplit(target).query:
                 parsed = {key: values[0] for key, values in parse_qs(urlsplit(target).query).items()}
-            handler = ROUTES.get((method, operation.template.replace(API, "")))
+            if taskrouter:
+                handler = self.taskrouter.routes().get((method, operation.template.replace(TASKROUTER_API, "")))
+            else:
+                handler = ROUTES.get((method, operation.template.replace(API, "")))
+                handler = handler and handler.__get__(self)
             if handler is None:
                 raise ContractError(501, BAD_REQUEST, f"{method} {operation.template} is in Twilio's contract but not "
                                                       "simulated here")
             with self.board.lock:
-                status, values = handler(self, operation.path_params, parsed)
-            body = None if values is None else self.contract.shaped(operation.response_schema, values)
+                status, values = handler(operation.path_params, parsed)
+            body = None if values is None else contract.shaped(operation.response_schema, values)
         except ContractError as error:
             status, body = error.status, error.body
         self.received.append({**record, "status": status, "body": body})
@@ -290,6 +304,8 @@ class TwilioRestApi:
     def update_queue(self, path: dict, form: dict) -> tuple[int, dict]:
         queue = self._find_queue(path["Sid"])
         if "MaxSize" in form:
+            if not 1 <= form["MaxSize"] <= MAX_QUEUE_SIZE:
+                raise ContractError(400, 22002, f"MaxSize must be between 1 and {MAX_QUEUE_SIZE}")
             queue.max_size = form["MaxSize"]
         return 200, self._queue_view(queue)
 
@@ -475,7 +491,9 @@ class ApiAt(TwilioHttpClient):
         self._base = base.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):
-        return super().request(method, url.replace("https://api.twilio.com", self._base, 1), *args, **kwargs)
+        for host in ("https://api.twilio.com", "https://taskrouter.twilio.com"):
+            url = url.replace(host, self._base, 1)
+        return super().request(method, url, *args, **kwargs)
 
 
 ROUTES = {

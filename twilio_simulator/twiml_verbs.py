@@ -202,6 +202,7 @@ class Engine:
         self.queues: dict[str, Queue] = {}
         self.conferences: dict[str, Conference] = {}
         self.parties: dict[str, Party] = {}  # who answers a <Dial>led number or client, by target
+        self.taskrouter = None  # a `twilio_simulator.taskrouter.TaskRouter`: <Enqueue workflowSid> makes its Tasks
 
     # ---- time -------------------------------------------------------------------------------
 
@@ -516,6 +517,8 @@ class Engine:
         queue.members.append(leg)
         queue.entered[leg.sid] = leg.clock
         leg.transcript.outcome = "queued"
+        if workflow and self.taskrouter is not None:  # TaskRouter makes a Task of the call, with the <Task>'s attributes
+            self.taskrouter.enqueued(leg, workflow, _task(verb) or {})
         if queue.diallers:  # an agent is already dialling this queue: connected at once
             dialler = queue.diallers.pop(0)
             self.at(self.now, lambda: self._connect_queue(dialler, queue), dialler)
@@ -596,6 +599,8 @@ class Engine:
         if leg in queue.members:
             queue.members.remove(leg)
             queue.served.append(leg.clock - queue.entered.pop(leg.sid, leg.clock))
+            if self.taskrouter is not None:
+                self.taskrouter.left_queue(leg, result)
         if result != "bridged" and not leg.ended:
             leg.place = "playing"
         if resume["action"]:

@@ -232,6 +232,13 @@ class AgentPresence:
             return lambda pairs: [Ready(agent_id, float(score)) for agent_id, score in pairs]
         return stage
 
+    def next_ready(self) -> float | None:
+        """When the next agent in wrap-up becomes ready (epoch seconds), if any is."""
+        with redis_errors():
+            found = self._redis.zrangebyscore(READY, f"({self._clock().timestamp()}", "+inf", start=0, num=1,
+                                              withscores=True)
+        return float(found[0][1]) if found else None
+
     def reading_offers(self, table: str = OFFERS):
         """Every offer (expired ones too: see `expire`), by caller, as a `Read`; `table=CONSULTS`: the
         agents consulted in warm transfers."""
