@@ -76,10 +76,16 @@ class World:
         return player
 
     def settle(self):
-        """Until the router's dispatching and everything it set off are done (call time stands still)."""
-        for _ in range(3):
+        """Until the router's dispatching and everything it set off are done (call time stands still): rounds of
+        both until a round adds no REST request (each dispatch may set off webhooks that kick it again; on a
+        loaded machine a fixed number of rounds can stop one short)."""
+        seen = -1
+        for _ in range(20):
             assert self.parts.get(Dispatch).wait_idle(10)
             self.api.settle()
+            if len(self.api.received) == seen and self.parts.get(Dispatch).wait_idle(0):
+                return
+            seen = len(self.api.received)
 
     def advance(self, seconds: float):
         for _ in range(int(seconds)):
