@@ -16,7 +16,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import redis
-from flask import Response, g, request
+from flask import Request, Response, g, request
 from twilio.request_validator import (
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
@@ -81,9 +81,16 @@ class _SignedForm:
         return len(self._form)
 
 
+def current_request() -> Request:
+    """The request itself, for code that reads many of its attributes: each read through Flask's `request`
+    proxy first misses on the proxy (an AttributeError made and dropped) before it is passed on."""
+    return request._get_current_object()
+
+
 def check_signature():
     """A blueprint's before_request: 403 for anything Twilio did not sign."""
     g.started = time.perf_counter()
+    request = current_request()
     webhooks = lookup(TwilioWebhooks)
     url = webhooks.public_url(request.full_path if request.query_string else request.path)
     if url is None and not is_loopback(urlsplit(request.host_url).hostname):
@@ -116,6 +123,7 @@ _timers: dict = {}
 
 def call_params() -> CallParams:
     """Twilio's parameters for this webhook, parsed once: the caller's number, the keys, the attempt."""
+    request = current_request()
     form = request.form
     return CallParams(
         sid=_field(form, "CallSid")[:64],
@@ -123,7 +131,7 @@ def call_params() -> CallParams:
         sent_from=_field(form, "From")[:MAX_FIELD],
         digits=_field(form, "Digits")[:32],
         speech=_field(form, "SpeechResult")[:MAX_FIELD],
-        attempt=url_number("attempt", 1),
+        attempt=_number(_field(request.args, "attempt"), 1),
         attestation=_field(form, "StirVerstat")[:64],
     )
 
@@ -135,12 +143,12 @@ def _field(form, name: str) -> str:
 
 def url_number(name: str, default: int = 0) -> int:
     """A whole number the router put in its own (signed) URL; `default` for anything else."""
-    return _number(_field(request.args, name), default)
+    return _number(_field(current_request().args, name), default)
 
 
 def form_number(name: str, default: int = 0) -> int:
     """A whole number among Twilio's parameters (QueuePosition, QueueTime, ...); `default` for anything else."""
-    return _number(_field(request.form, name), default)
+    return _number(_field(current_request().form, name), default)
 
 
 def _number(text: str, default: int) -> int:
@@ -149,7 +157,7 @@ def _number(text: str, default: int) -> int:
 
 
 def url_text(name: str, limit: int = 64) -> str:
-    return _field(request.args, name)[:limit]
+    return _field(current_request().args, name)[:limit]
 
 
 def twiml(response: VoiceResponse | str) -> Response:
