@@ -134,7 +134,8 @@ def refuse_oversized(limit: int):
     """413 on the declared length alone, before any blueprint reads a byte of the body (a chunked body
     without a length is cut off at `limit` by MAX_CONTENT_LENGTH as it is read); the 413 handler words it."""
     def check():
-        length = get_content_length(request.environ)  # request.content_length's rule, without building its headers
+        # request.content_length's rule, without building its headers; the request itself, not through the proxy
+        length = get_content_length(request._get_current_object().environ)
         if length is not None and length > limit:
             abort(413)
         return None

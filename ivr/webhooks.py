@@ -16,7 +16,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import redis
-from flask import Request, Response, g, request
+from flask import Request, Response, request
 from twilio.request_validator import (
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
@@ -35,6 +35,7 @@ from web.registry import lookup
 log = logging.getLogger(__name__)
 
 SETTINGS_HEADER_KEY = "HTTP_" + SIGNATURE_SETTINGS_HEADER.upper().replace("-", "_")  # as WSGI names it
+STARTED = "router.webhook_started"  # in the request's environ: when the signature check began (for the timer)
 MAX_FIELD = 256  # longer values are not Twilio's; cut them rather than trip over them
 
 
@@ -89,8 +90,8 @@ def current_request() -> Request:
 
 def check_signature():
     """A blueprint's before_request: 403 for anything Twilio did not sign."""
-    g.started = time.perf_counter()
     request = current_request()
+    request.environ[STARTED] = time.perf_counter()
     webhooks = lookup(TwilioWebhooks)
     url = webhooks.public_url(request.full_path if request.query_string else request.path)
     if url is None and not is_loopback(urlsplit(request.host_url).hostname):
@@ -108,7 +109,8 @@ def check_signature():
 
 def observe(response):
     """A blueprint's after_request: how long the webhook took, by endpoint."""
-    started = g.get("started")
+    request = current_request()
+    started = request.environ.get(STARTED)
     if started is not None:
         endpoint = request.endpoint or "unknown"
         timer = _timers.get(endpoint)
