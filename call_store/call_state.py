@@ -143,7 +143,7 @@ def _encode(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Enum):
-        return value.value
+        return value._value_  # the member's value, as `.value` gives it without `.value`'s Python-level descriptor
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Destination):
