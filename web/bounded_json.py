@@ -9,7 +9,9 @@ at all: `get_json(silent=True)` gives None, and the endpoint answers its usual 4
 from __future__ import annotations
 
 from flask import Request, current_app, has_app_context, jsonify
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wsgi import get_content_length
 
 MAX_BODY_BYTES = 1024 * 1024  # the largest real body (a whole country table) is a few tens of kilobytes
 MAX_DEPTH = 32  # the country table, the deepest document we take, is six deep
@@ -24,6 +26,13 @@ def _app():
 
 class BoundedRequest(Request):
     max_content_length = MAX_BODY_BYTES
+
+    @cached_property
+    def content_length(self) -> int | None:
+        """werkzeug's rule (chunked: no length; not a number: 0), read from the environ as werkzeug.wsgi does:
+        werkzeug's own goes through the header view, which raises and catches two KeyErrors for the absent
+        Transfer-Encoding on every form it parses."""
+        return get_content_length(self.environ)
 
     @property
     def max_form_memory_size(self) -> int | None:
