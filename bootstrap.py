@@ -18,6 +18,7 @@ import redis
 from flask import Flask, abort, jsonify, request
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import get_content_length
 
 from admin.api import bp as admin_api_bp
 from admin.cli import admins as admins_cli_bp
@@ -102,6 +103,21 @@ class Running:
     unconfigured_channels: tuple[str, ...]  # code channels going to the development outbox
 
 
+class RouterApp(Flask):
+    """Flask, asking once per view or hook (not on every request) whether it is a coroutine function:
+    Flask asks `inspect` for each one it runs, five times a webhook. The answer never changes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable, Callable] = {}
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
+
+
 def build_app(config: dict | None = None) -> Flask:
     """The router: Flask app, parts, blueprints. A bad table, catalogue or production setting stops
     start-up here, naming the fault."""
@@ -109,8 +125,8 @@ def build_app(config: dict | None = None) -> Flask:
     settings = config.pop("settings", None) or Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
     root = os.path.dirname(os.path.abspath(__file__))
-    app = Flask("app", root_path=root, instance_path=os.path.abspath(settings.instance_dir),
-                template_folder="templates", static_folder="static")
+    app = RouterApp("app", root_path=root, instance_path=os.path.abspath(settings.instance_dir),
+                    template_folder="templates", static_folder="static")
     app.request_class = BoundedRequest  # a size limit, and JSON no deeper than a real document
     app.register_error_handler(413, too_large)
     app.config.update(SECRET_KEY=settings.secret_key or development_token(settings.dev_secret_key_file))
@@ -131,7 +147,9 @@ def refuse_oversized(limit: int):
     """413 on the declared length alone, before any blueprint reads a byte of the body (a chunked body
     without a length is cut off at `limit` by MAX_CONTENT_LENGTH as it is read); the 413 handler words it."""
     def check():
-        if request.content_length is not None and request.content_length > limit:
+        # request.content_length's rule, without building its headers; the request itself, not through the proxy
+        length = get_content_length(request._get_current_object().environ)
+        if length is not None and length > limit:
             abort(413)
         return None
 

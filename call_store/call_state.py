@@ -130,7 +130,7 @@ class CallState:
         """None for a partial record (an update that outlived its call): treat as lost."""
         if not data.get("sid") or not data.get("line"):
             return None
-        return cls(**{name: _decode(name, text) for name, text in data.items() if name in STORED})
+        return cls(**{name: _FIELDS[name](text) for name, text in data.items() if name in _FIELDS})
 
     def stored(self) -> dict[str, str]:
         return encode(**{name: getattr(self, name) for name in STORED})
@@ -145,18 +145,12 @@ def _encode(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Enum):
-        return value.value
+        return value._value_  # the member's value, as `.value` gives it without `.value`'s Python-level descriptor
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Destination):
         return f"{value.channel}:{value.address}"
     return str(value)
-
-
-def _decode(name: str, text: str):
-    """One stored field back to its type; a value this router did not write becomes "none"."""
-    decode = _DECODERS.get(name)
-    return decode(text) if decode else text
 
 
 def _enum(kind, empty=None):
@@ -189,6 +183,9 @@ _DECODERS = {
     "table_version": _count, "started_at": _instant, "enqueued_at": _instant, "ended_at": _instant,
 }
 STORED = frozenset(f.name for f in fields(CallState) if f.metadata.get("stored", True))
+# Each stored field's decoder, text fields as they are (`str` of a str is the str itself, and a C call):
+# one lookup per field of every read, where a value this router did not write becomes "none".
+_FIELDS = {name: _DECODERS.get(name, str) for name in STORED}
 
 
 class CallStore:
@@ -217,12 +214,15 @@ class CallStore:
         """The call with what its verification step may need, in one round trip: the organisations
         on the caller's number, the one named by `account` (else the call's own), and with a `code`,
         the check of it against `account`'s live code."""
+        read = (_READ_CALL, 1, KEY_PREFIX + sid, self._directory.record_prefix, self._directory.phone_prefix, account)
         with redis_errors():
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.eval(_READ_CALL, 1, KEY_PREFIX + sid, self._directory.record_prefix, self._directory.phone_prefix, account)
             if code and account:
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.eval(*read)
                 self._codes.stage_check(pipe, account, code)
-            replies = pipe.execute()
+                replies = pipe.execute()
+            else:  # one command: sent as it is, without a pipeline's own bookkeeping around it
+                replies = [self._redis.eval(*read)]
         (flat, by_phone, named), checked = replies[0], replies[1:]
         state = CallState.from_hash(dict(zip(flat[::2], flat[1::2])))
         if state is None:

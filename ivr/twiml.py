@@ -3,6 +3,7 @@ by the caller's voice, every question is a `<Gather>` a key press cuts short,
 and every call that ends says goodbye the same way."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -34,7 +35,12 @@ def in_language(url: str, prompts: Prompts) -> str:
     that URL, says which language to apologise in even when Redis cannot be asked."""
     if "lang=" in url:
         return url
-    return f"{url}{'&' if '?' in url else '?'}lang={quote(prompts.locale)}"
+    return f"{url}{'&' if '?' in url else '?'}lang={_quoted(prompts.locale)}"
+
+
+@functools.lru_cache(maxsize=64)  # a few dozen locales; quote() is Python, and most questions carry two URLs
+def _quoted(locale: str) -> str:
+    return quote(locale)
 
 
 def question(action: str, prompts: Prompts, hints: list[str], speech: bool = True, digits: int | None = 1,

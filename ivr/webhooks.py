@@ -9,17 +9,17 @@ once its writes have landed; if they cannot land, the handler's own
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import redis
-from flask import Response, g, request
+from flask import Request, Response, request
 from twilio.request_validator import (
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
-    compare,
     get_signature_algorithm,
 )
 from twilio.twiml.voice_response import VoiceResponse
@@ -28,12 +28,14 @@ from ivr.call_context import CallParams
 from runtime.metrics import WEBHOOK_SECONDS
 from runtime.redis_connection import StoreUnavailable
 from runtime.settings import is_loopback
+from runtime.twiml_document import document
 from runtime.unit_of_work import unit_of_work
 from web.registry import lookup
 
 log = logging.getLogger(__name__)
 
 SETTINGS_HEADER_KEY = "HTTP_" + SIGNATURE_SETTINGS_HEADER.upper().replace("-", "_")  # as WSGI names it
+STARTED = "router.webhook_started"  # in the request's environ: when the signature check began (for the timer)
 MAX_FIELD = 256  # longer values are not Twilio's; cut them rather than trip over them
 
 
@@ -53,7 +55,8 @@ class TwilioWebhooks:
         """Twilio signs the exact URL it requested plus the POST parameters."""
         algorithm = get_signature_algorithm(settings_header)
         try:  # the signature of the exact URL first, as Twilio signs it: one HMAC for a genuine request
-            if compare(self._validator.compute_signature(url, form, algorithm), signature):
+            expected = self._validator.compute_signature(url, _SignedForm(form), algorithm)
+            if hmac.compare_digest(expected.encode(), signature.encode()):  # in constant time, as the library's compare
                 return True
         except ValueError:  # an algorithm the library does not know: its own check says no, and logs it
             pass
@@ -61,9 +64,34 @@ class TwilioWebhooks:
         return self._validator.validate(url, form, signature, algorithm)
 
 
+class _SignedForm:
+    """Twilio's parameters as the library's `compute_signature` reads them: it asks for each one's values
+    with `getall` first, which werkzeug's MultiDict lacks (it has `getlist`), so it would raise and catch
+    an AttributeError for every parameter, some twenty a webhook. The same values, asked for by that name."""
+
+    __slots__ = ("_form", "getall")
+
+    def __init__(self, form):
+        self._form = form
+        self.getall = form.getlist
+
+    def __iter__(self):
+        return iter(self._form)
+
+    def __len__(self) -> int:
+        return len(self._form)
+
+
+def current_request() -> Request:
+    """The request itself, for code that reads many of its attributes: each read through Flask's `request`
+    proxy first misses on the proxy (an AttributeError made and dropped) before it is passed on."""
+    return request._get_current_object()
+
+
 def check_signature():
     """A blueprint's before_request: 403 for anything Twilio did not sign."""
-    g.started = time.perf_counter()
+    request = current_request()
+    request.environ[STARTED] = time.perf_counter()
     webhooks = lookup(TwilioWebhooks)
     url = webhooks.public_url(request.full_path if request.query_string else request.path)
     if url is None and not is_loopback(urlsplit(request.host_url).hostname):
@@ -81,7 +109,8 @@ def check_signature():
 
 def observe(response):
     """A blueprint's after_request: how long the webhook took, by endpoint."""
-    started = g.get("started")
+    request = current_request()
+    started = request.environ.get(STARTED)
     if started is not None:
         endpoint = request.endpoint or "unknown"
         timer = _timers.get(endpoint)
@@ -96,6 +125,7 @@ _timers: dict = {}
 
 def call_params() -> CallParams:
     """Twilio's parameters for this webhook, parsed once: the caller's number, the keys, the attempt."""
+    request = current_request()
     form = request.form
     return CallParams(
         sid=_field(form, "CallSid")[:64],
@@ -104,8 +134,8 @@ def call_params() -> CallParams:
         digits=_field(form, "Digits")[:32],
         finished_on_key=_field(form, "FinishedOnKey")[:1],
         speech=_field(form, "SpeechResult")[:MAX_FIELD],
-        attempt=url_number("attempt", 1),
-        attestation=form.get("StirVerstat", "")[:64],
+        attempt=_number(_field(request.args, "attempt"), 1),
+        attestation=_field(form, "StirVerstat")[:64],
     )
 
 
@@ -116,12 +146,12 @@ def _field(form, name: str) -> str:
 
 def url_number(name: str, default: int = 0) -> int:
     """A whole number the router put in its own (signed) URL; `default` for anything else."""
-    return _number(_field(request.args, name), default)
+    return _number(_field(current_request().args, name), default)
 
 
 def form_number(name: str, default: int = 0) -> int:
     """A whole number among Twilio's parameters (QueuePosition, QueueTime, ...); `default` for anything else."""
-    return _number(_field(request.form, name), default)
+    return _number(_field(current_request().form, name), default)
 
 
 def _number(text: str, default: int) -> int:
@@ -130,11 +160,12 @@ def _number(text: str, default: int) -> int:
 
 
 def url_text(name: str, limit: int = 64) -> str:
-    return _field(request.args, name)[:limit]
+    return _field(current_request().args, name)[:limit]
 
 
 def twiml(response: VoiceResponse | str) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    """The answer: `str(response)`'s characters, written without the library's ElementTree round (`document`)."""
+    return Response(response if isinstance(response, str) else document(response), mimetype="text/xml")
 
 
 def webhook(handler: Callable[..., VoiceResponse] | None = None, *,

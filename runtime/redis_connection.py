@@ -34,7 +34,7 @@ from redis.exceptions import ReadOnlyError
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection
 
-from runtime.breaker import Breaker
+from runtime.breaker import CLOSED, Breaker
 from runtime.settings import Settings
 
 
@@ -105,7 +105,8 @@ class _Guarded:
         super().__init__(**kwargs)
 
     def send_packed_command(self, command, check_health=True):
-        if not self.breaker.admit():
+        breaker = self.breaker
+        if breaker.state != CLOSED and not breaker.admit():  # closed admits: asked here, not by a call per command
             raise redis.ConnectionError("Redis circuit open: not waiting on it for now")
         try:
             return super().send_packed_command(command, check_health)
@@ -124,7 +125,8 @@ class _Guarded:
             if not isinstance(error, Demoted):
                 self.breaker.failed()
             raise
-        self.breaker.succeeded()
+        if self.breaker.state != CLOSED:  # a success only changes an open or probing breaker
+            self.breaker.succeeded()
         return response
 
 

@@ -42,5 +42,6 @@ def parts_of(app: Flask) -> Parts:
 
 
 def lookup(kind: type[T]) -> T:
-    """The app's `kind` part, inside a request or app context."""
-    return current_app.extensions[EXTENSION].get(kind)
+    """The app's `kind` part, inside a request or app context (the app itself, not an attribute read through
+    Flask's `current_app` proxy, which first misses on the proxy: views and guards look up on every request)."""
+    return current_app._get_current_object().extensions[EXTENSION].get(kind)

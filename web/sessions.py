@@ -163,26 +163,29 @@ class PageSessions(SessionInterface):
 
 def security_headers(secure: bool) -> Callable:
     """An after_request: the headers the trusted sites send, on every page, signed-in or public."""
+    def wanted(page: bool, signed_in_area: bool) -> tuple[tuple[str, str, str], ...]:
+        """(lower-case name, name, value) for each header a response of this kind gets unless it has one."""
+        chosen = [("X-Content-Type-Options", "nosniff")]
+        if page:
+            chosen += [("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Frame-Options", "DENY")]
+        if signed_in_area:
+            chosen += [("Referrer-Policy", "no-referrer"), ("Cache-Control", "no-store")]
+        else:
+            chosen.append(("Referrer-Policy", "strict-origin-when-cross-origin"))
+        if secure:
+            chosen.append(("Strict-Transport-Security", "max-age=31536000"))
+        return tuple((name.lower(), name, value) for name, value in chosen)
+
+    by_kind = {(page, area): wanted(page, area) for page in (False, True) for area in (False, True)}  # worked out once
+
     def add(response):
         headers = response.headers
         # Which are set already, in one pass: werkzeug's setdefault raises and catches a KeyError per missing header.
-        present = {name.lower() for name, _ in headers.items()}
-
-        def default(name: str, value: str) -> None:
-            if name.lower() not in present:
+        present = {name.lower() for name, _ in headers}
+        path = request._get_current_object().path  # the request itself: a read through the proxy first misses on it
+        for lower, name, value in by_kind[response.mimetype == "text/html", _area(path) is not None]:
+            if lower not in present:
                 headers.add(name, value)
-
-        default("X-Content-Type-Options", "nosniff")
-        if response.mimetype == "text/html":
-            default("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            default("X-Frame-Options", "DENY")
-        if _area(request.path) is not None:
-            default("Referrer-Policy", "no-referrer")
-            default("Cache-Control", "no-store")
-        else:
-            default("Referrer-Policy", "strict-origin-when-cross-origin")
-        if secure:
-            default("Strict-Transport-Security", "max-age=31536000")
         return response
     return add
 

@@ -148,6 +148,20 @@ def test_a_signature_over_other_parameters_is_refused(client):
     assert response.status_code == 403
 
 
+def test_a_repeated_parameter_is_signed_with_every_value(client):
+    """The library signs each value of a repeated parameter (werkzeug's MultiDict): all of them count."""
+    from twilio.request_validator import RequestValidator
+    from werkzeug.datastructures import MultiDict
+
+    sent = MultiDict([*UK.items(), ("Digits", "1"), ("Digits", "2")])
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature("http://localhost/ivr/menu?attempt=1", sent)
+    response = client.post("/ivr/menu?attempt=1", data=sent, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200
+    one_value = MultiDict([*UK.items(), ("Digits", "1")])
+    response = client.post("/ivr/menu?attempt=1", data=one_value, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
 def test_behind_a_proxy_the_signature_covers_the_public_url(settings, redis_client, clock):
     """With PUBLIC_BASE_URL set, the router checks the URL Twilio used, not the one it sees."""
     from dataclasses import replace
