@@ -57,6 +57,7 @@ class ScreenPop:
     account: str  # the organisation's account number, for the code step
     locale: str  # the caller's locale ("sv-SE"): the code's message is written in it
     consulting: str  # a warm transfer under way: the agent consulted ("Berit (1002)"), or ""
+    on_hold: bool  # the agent put the caller on hold and has not resumed them
 
     @property
     def needs_verifying(self) -> bool:
@@ -67,7 +68,8 @@ class ScreenPop:
                 "queue": self.queue, "severity": self.severity, "organisation": self.organisation,
                 "account_number": self.account, "verified": self.verified, "verification": self.verification,
                 "plan": self.plan, "first_response": self.promise, "waited": self.waited,
-                "transferred_from": self.transferred_from, "kind": self.kind, "consulting": self.consulting}
+                "transferred_from": self.transferred_from, "kind": self.kind, "consulting": self.consulting,
+                "on_hold": self.on_hold}
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,8 @@ class AgentDesk:
             organisation=state.org_name or state.org or "unknown", verified=verified, verification=verification,
             plan=state.plan or "unknown", promise=self._promise(state, severity, line.timezone if line else "UTC"),
             waited=waited, transferred_from=transferred, kind="Callback" if state.callback is CallbackWish.BOOKED else "Call",
-            account=state.org, locale=state.language, consulting=self._name(state.consult_agent))
+            account=state.org, locale=state.language, consulting=self._name(state.consult_agent),
+            on_hold=state.on_hold)
 
     def _name(self, agent_id: str) -> str:
         if not agent_id:

@@ -115,6 +115,7 @@ class CallState:
     transfer_reason: str = ""
     consult_agent: str = ""  # a warm transfer under way: the agent consulted, and their leg in the conference
     consult_leg: str = ""
+    on_hold: bool = False  # the agent put the caller on hold (music) and has not resumed them yet
     callback: CallbackWish = CallbackWish.NONE
     queue_result: str = ""
     started_at: datetime | None = None
@@ -142,8 +143,10 @@ def encode(**fields) -> dict[str, str]:
 
 
 def _encode(value) -> str:
-    if value is None:
+    if value is None or value is False:
         return ""
+    if value is True:
+        return "yes"
     if isinstance(value, Enum):
         return value._value_  # the member's value, as `.value` gives it without `.value`'s Python-level descriptor
     if isinstance(value, datetime):
@@ -176,11 +179,15 @@ def _count(text: str) -> int:
     return int(text) if text.isdigit() else 0
 
 
+def _flag(text: str) -> bool:
+    return text == "yes"
+
+
 _DECODERS = {
     "queue": _enum(Queue), "severity": _enum(Severity), "queue_name": QueueName.parse,
     "status": _enum(CallStatus, CallStatus.IVR), "verified": _enum(Verified, Verified.NOT_YET),
     "callback": _enum(CallbackWish, CallbackWish.NONE), "channel": _destination, "sends": _count,
-    "table_version": _count, "started_at": _instant, "enqueued_at": _instant, "ended_at": _instant,
+    "table_version": _count, "on_hold": _flag, "started_at": _instant, "enqueued_at": _instant, "ended_at": _instant,
 }
 STORED = frozenset(f.name for f in fields(CallState) if f.metadata.get("stored", True))
 # Each stored field's decoder, text fields as they are (`str` of a str is the str itself, and a C call):

@@ -78,6 +78,7 @@ class CallControls:
         """The caller on hold (music, in their language's voice) or back."""
         self._api().participant(state.conference_sid, state.sid, hold=on,
                                 hold_url=self._dispatch.url("on-hold", lang=state.language or "en"), hold_method="POST")
+        self._calls.update(state.sid, on_hold=on)  # so a reloaded console shows the caller still on hold
 
     def end(self, state: CallState) -> None:
         self._api().hang_up(state.sid)

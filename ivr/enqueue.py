@@ -81,7 +81,7 @@ class QueueEntry:
         self._events.transferred(state.sid, queue.value)  # the wallboard's record: the talk ends, a new wait begins
         self._events.queued(state.sid, state.line, name)
         self._calls.update(state.sid, queue=queue, severity=severity, queue_name=name, status=CallStatus.QUEUED,
-                           agent="", agent_leg="", conference_sid="")
+                           agent="", agent_leg="", conference_sid="", on_hold=False)
         return response
 
     @staticmethod

@@ -69,8 +69,9 @@
     if (call !== shownCall) {  // a new call: its controls start afresh
       shownCall = call;
       verifying = false;
-      holdButton.setAttribute("aria-pressed", "false");
-      holdButton.textContent = "Hold the caller";
+      var held = data("hold") === "yes";  // on hold before a reload stays on hold after it
+      holdButton.setAttribute("aria-pressed", held ? "true" : "false");
+      holdButton.textContent = held ? "Resume the caller" : "Hold the caller";
       $("verify-account").value = data("account");
       $("verify-send").hidden = true;
       $("verify-check").hidden = true;

@@ -140,6 +140,12 @@ def test_hold_from_the_console_reaches_the_calls_conference(world):
     world.settle()
     [update] = [r for r in world.api.received if r["path"].endswith(f"/Participants/{caller.call_sid}.json")]
     assert update["form"]["Hold"] == "true"
+    # A reloaded console still knows the caller is on hold (its button offers to resume them), until resumed.
+    assert 'data-hold="yes"' in client.get("/console").get_data(as_text=True)
+    assert world.client.get("/agent/api/desk", auth=("1001", "correct horse battery")).get_json()["call"]["on_hold"]
+    resumed = client.post(f"/console/api/calls/{caller.call_sid}/hold", json={"hold": False}, headers={"X-CSRF-Token": token})
+    assert resumed.status_code == 200
+    assert 'data-hold="no"' in client.get("/console").get_data(as_text=True)
 
 
 def test_after_the_call_the_desk_shows_the_last_call_and_its_wrap_up_ends_with_a_disposition(world):
