@@ -41,59 +41,53 @@ class VoiceRest:
 
     def place_call(self, *, to: str, from_: str, url: str, status_callback: str, timeout: int) -> str:
         """A new leg to `to` that plays `url` to whoever answers; its progress to `status_callback`. Its sid."""
-        return self._do(lambda: self._client.calls.create(
+        return _requested(lambda: self._client.calls.create(
             to=to, from_=from_, url=url, method="POST", status_callback=status_callback, status_callback_method="POST",
             status_callback_event=["answered", "completed"], timeout=timeout).sid)
 
     def hang_up(self, call_sid: str) -> None:
         """Status=completed ends the call whatever its state (ringing or in progress)."""
-        self._do(lambda: self._client.calls(call_sid).update(status="completed"))
+        _requested(lambda: self._client.calls(call_sid).update(status="completed"))
 
     def redirect_call(self, call_sid: str, url: str) -> None:
         """The live call leaves where it is (a queue, a conference) and requests `url`."""
-        self._do(lambda: self._client.calls(call_sid).update(url=url, method="POST"))
+        _requested(lambda: self._client.calls(call_sid).update(url=url, method="POST"))
 
     def dequeue_to(self, queue_sid: str, call_sid: str, url: str) -> None:
         """Queue Member update: that caller leaves the queue (their Enqueue action hears
         QueueResult=redirected) and their leg requests `url`."""
-        self._do(lambda: self._client.queues(queue_sid).members(call_sid).update(url=url, method="POST"))
+        _requested(lambda: self._client.queues(queue_sid).members(call_sid).update(url=url, method="POST"))
 
     def queue_sid(self, friendly_name: str) -> str | None:
         """The sid of the Twilio queue `<Enqueue>` made under that name (Queues list, remembered)."""
         if friendly_name not in self._queue_sids:
-            for queue in self._do(lambda: self._client.queues.list(page_size=1000)):
+            for queue in _requested(lambda: self._client.queues.list(page_size=1000)):
                 self._queue_sids[queue.friendly_name] = queue.sid
         return self._queue_sids.get(friendly_name)
 
     def set_queue_size(self, queue_sid: str, max_size: int) -> None:
         """Queues update MaxSize (https://www.twilio.com/docs/voice/api/queue-resource; at most 5000)."""
-        self._do(lambda: self._client.queues(queue_sid).update(max_size=max_size))
+        _requested(lambda: self._client.queues(queue_sid).update(max_size=max_size))
 
     def participant(self, conference: str, call_sid: str, **changes) -> None:
         """Conference Participant update: hold (with hold_url), muted, coaching and call_sid_to_coach,
         end_conference_on_exit, announce_url (played to that participant alone)."""
-        self._do(lambda: self._client.conferences(conference).participants(call_sid).update(**changes))
+        _requested(lambda: self._client.conferences(conference).participants(call_sid).update(**changes))
 
     def add_participant(self, conference: str, *, to: str, from_: str, label: str, **attributes) -> str:
         """Dial `to` into the conference (a supervisor, a warm-transfer target); the new leg's sid."""
-        return self._do(lambda: self._client.conferences(conference).participants.create(
+        return _requested(lambda: self._client.conferences(conference).participants.create(
             to=to, from_=from_, label=label, **attributes).call_sid)
 
     def remove_participant(self, conference: str, call_sid: str) -> None:
         """Conference Participant delete: that leg leaves the conference (its TwiML goes on after <Dial>)."""
-        self._do(lambda: self._client.conferences(conference).participants(call_sid).delete())
+        _requested(lambda: self._client.conferences(conference).participants(call_sid).delete())
 
     def conference_sid(self, name: str) -> str | None:
         """The live conference of that friendly name, if any."""
-        found = self._do(lambda: self._client.conferences.list(friendly_name=name, status="in-progress", limit=1))
+        found = _requested(lambda: self._client.conferences.list(friendly_name=name, status="in-progress", limit=1))
         return found[0].sid if found else None
 
-    @staticmethod
-    def _do(request):
-        try:
-            return request()
-        except (TwilioException, OSError) as exc:
-            raise RestFailed(f"{exc.__class__.__name__}: {exc}") from exc
 
 
 class TaskRouterRest:
@@ -108,26 +102,28 @@ class TaskRouterRest:
 
     def workers(self) -> dict[str, str]:
         """Every worker's sid by friendly name (the agent's number)."""
-        return self._do(lambda: {worker.friendly_name: worker.sid for worker in self._workspace.workers.list(page_size=1000)})
+        return _requested(lambda: {worker.friendly_name: worker.sid for worker in self._workspace.workers.list(page_size=1000)})
 
     def activities(self) -> dict[str, str]:
         """Every activity's sid by friendly name (Available, Offline, Busy, Wrap-up, ...)."""
-        return self._do(lambda: {activity.friendly_name: activity.sid
+        return _requested(lambda: {activity.friendly_name: activity.sid
                                  for activity in self._workspace.activities.list(page_size=1000)})
 
     def set_activity(self, worker_sid: str, activity_sid: str, reject_pending: bool) -> None:
         """The worker's activity; `reject_pending`: a reservation still pending is rejected (an agent going
         unavailable while one rings), else TaskRouter refuses the change."""
-        self._do(lambda: self._workspace.workers(worker_sid).update(
+        _requested(lambda: self._workspace.workers(worker_sid).update(
             activity_sid=activity_sid, reject_pending_reservations=reject_pending))
 
     def complete_task(self, task_sid: str, reason: str) -> None:
         """The call is over: AssignmentStatus=completed frees the worker's reservation."""
-        self._do(lambda: self._workspace.tasks(task_sid).update(assignment_status="completed", reason=reason))
+        _requested(lambda: self._workspace.tasks(task_sid).update(assignment_status="completed", reason=reason))
 
-    @staticmethod
-    def _do(request):
-        try:
-            return request()
-        except (TwilioException, OSError) as exc:
-            raise RestFailed(f"{exc.__class__.__name__}: {exc}") from exc
+
+def _requested(request):
+    """The request's answer; whatever stops it (Twilio's refusal, the network) as `RestFailed`, the one failure
+    the router's parts expect from Twilio."""
+    try:
+        return request()
+    except (TwilioException, OSError) as exc:
+        raise RestFailed(f"{exc.__class__.__name__}: {exc}") from exc
