@@ -210,9 +210,10 @@ class QueueFlow:
         return VoiceResponse()
 
     def _record_leaving(self, sid: str, result: str, state: CallState) -> None:
-        """The wallboard's record of why the caller left the queue. `redirected` is the router's own Queue
-        Member update taking them to their agent (the meeting), the only redirect out of a queue it makes."""
-        if result in SERVED_RESULTS or result == "redirected":
+        """The wallboard's record of why the caller left the queue (`redirected`, among the served results, is
+        the router's own Queue Member update taking them to their agent: the only redirect out of a queue it
+        makes)."""
+        if result in SERVED_RESULTS:
             self._events.answered(sid)
         elif result == "leave" and state.callback is CallbackWish.WANTED:
             self._events.left_for_callback(sid)
