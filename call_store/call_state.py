@@ -128,13 +128,23 @@ class CallState:
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> "CallState | None":
-        """None for a partial record (an update that outlived its call): treat as lost."""
+        """None for a partial record (an update that outlived its call): treat as lost.
+
+        A record is read on nearly every webhook, so it is decoded the cheap way: an empty field is what
+        the field's default is (tests/unit/call_store/test_call_state_codec.py holds every decoder to that),
+        so only the fields that hold something are decoded, and the state is the defaults with those laid
+        over them, without `__init__`'s forty assignments."""
         if not data.get("sid") or not data.get("line"):
             return None
-        return cls(**{name: _FIELDS[name](text) for name, text in data.items() if name in _FIELDS})
+        state = _new_state(cls)
+        values = state.__dict__
+        values.update(_BLANK)
+        values.update({name: _FIELDS[name](text) for name, text in data.items() if text and name in _FIELDS})
+        return state
 
     def stored(self) -> dict[str, str]:
-        return encode(**{name: getattr(self, name) for name in STORED})
+        """The fields that hold something, as the hash holds them: an empty one is its default, unwritten."""
+        return {name: text for name, text in encode(**{name: getattr(self, name) for name in STORED}).items() if text}
 
 
 def encode(**fields) -> dict[str, str]:
@@ -193,6 +203,9 @@ STORED = frozenset(f.name for f in fields(CallState) if f.metadata.get("stored",
 # Each stored field's decoder, text fields as they are (`str` of a str is the str itself, and a C call):
 # one lookup per field of every read, where a value this router did not write becomes "none".
 _FIELDS = {name: _DECODERS.get(name, str) for name in STORED}
+_BLANK = {f.name: f.default for f in fields(CallState)}  # every field has a plain default (sid and line none)
+del _BLANK["sid"], _BLANK["line"]
+_new_state = object.__new__
 
 
 class CallStore:
@@ -240,7 +253,11 @@ class CallStore:
         return state
 
     def put(self, state: CallState) -> None:
-        self._write(state.sid, state.stored(), self._ttl)
+        """The call's record as `state` has it, in place of whatever was there (a partial record an update
+        left after its call): what the state leaves empty is absent, as an empty field reads."""
+        key = KEY_PREFIX + state.sid
+        with staged(self._redis) as pipe:
+            pipe.delete(key).hset(key, mapping=state.stored()).expire(key, self._ttl)
 
     def update(self, sid: str, **changes) -> None:
         """Some fields of the call, typed as `CallState` types them."""
@@ -253,7 +270,8 @@ class CallStore:
 
     def recovered(self, sid: str, **fields) -> None:
         """A call Redis never heard of (it was away when the call came in), as its hold webhook describes it:
-        fields already there stay (HSETNX); it is queued now, whatever it was."""
+        fields already there stay (HSETNX; an empty field is not there, see `put`); it is queued now, whatever
+        it was."""
         key = KEY_PREFIX + sid
         with staged(self._redis) as pipe:
             for name, text in encode(sid=sid, started_at=fields.get("enqueued_at"), **fields).items():
