@@ -144,7 +144,9 @@ class CallState:
 
     def stored(self) -> dict[str, str]:
         """The fields that hold something, as the hash holds them: an empty one is its default, unwritten."""
-        return {name: text for name, text in encode(**{name: getattr(self, name) for name in STORED}).items() if text}
+        values = self.__dict__
+        return {name: _encode(value) for name in STORED
+                if (value := values[name]) is not None and value is not False and value != ""}
 
 
 def encode(**fields) -> dict[str, str]:
@@ -153,6 +155,8 @@ def encode(**fields) -> dict[str, str]:
 
 
 def _encode(value) -> str:
+    if value.__class__ is str:  # most fields, asked first
+        return value
     if value is None or value is False:
         return ""
     if value is True:

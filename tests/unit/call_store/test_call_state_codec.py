@@ -64,6 +64,8 @@ STATES = st.builds(
 
 @given(STATES)
 def test_a_stored_state_reads_back_as_it_was(state):
+    everything = encode(**{name: getattr(state, name) for name in STORED})
+    assert state.stored() == {name: text for name, text in everything.items() if text}
     assert CallState.from_hash(state.stored()) == state
 
 
