@@ -33,11 +33,12 @@ def document(response: TwiML) -> str:
 
 def _element(verb: TwiML, write) -> None:
     """One verb, as the library's `TwiML.xml()` builds it and ElementTree writes it."""
-    write("<" + verb.name)
     attrs = verb.attrs
-    for name in sorted(attrs):
-        value = attrs[name]
-        write(f' {name}="{_attribute(str(value).lower() if isinstance(value, bool) else str(value))}"')
+    if attrs:
+        write("<" + verb.name + "".join([_WRITTEN.get((name, attrs[name])) or _attribute_pair(name, attrs[name])
+                                         for name in sorted(attrs)]))
+    else:
+        write("<" + verb.name)
     text = verb.value or None
     if isinstance(text, dict):
         text = json.dumps(text)
@@ -55,12 +56,34 @@ def _element(verb: TwiML, write) -> None:
         return
     write(">")
     if text:
-        write(_text(text))
+        write(_ESCAPED.get(text) or _escaped_text(text))
     for child, tail in children:
         _element(child, write)
         if tail:
-            write(_text(tail))
+            write(_ESCAPED.get(tail) or _escaped_text(tail))
     write("</" + verb.name + ">")
+
+
+# The same attributes and sentences come back on every call (a voice, a language, a prompt, an action URL):
+# each is escaped once and looked up after, up to a bound, so that a process keeps no more than a few
+# thousand of them whatever its callers send. Only text is kept; anything else is written afresh each time.
+MEMO_LIMIT = 4096
+_WRITTEN: dict[tuple, str] = {}  # (name, value) -> ' name="value, escaped"'
+_ESCAPED: dict[str, str] = {}  # character data -> escaped
+
+
+def _attribute_pair(name: str, value) -> str:
+    written = f' {name}="{_attribute(str(value).lower() if isinstance(value, bool) else str(value))}"'
+    if value.__class__ is str and len(_WRITTEN) < MEMO_LIMIT:
+        _WRITTEN[name, value] = written
+    return written
+
+
+def _escaped_text(text: str) -> str:
+    escaped = _text(text)
+    if len(_ESCAPED) < MEMO_LIMIT:
+        _ESCAPED[text] = escaped
+    return escaped
 
 
 def _text(text: str) -> str:

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from twilio.twiml.voice_response import Enqueue, Gather, VoiceResponse
 
+from runtime import twiml_document
 from runtime.twiml_document import document
 
 # Text with everything ElementTree escapes (in text and in attributes), letters of the catalogues'
@@ -98,3 +99,22 @@ def test_a_value_that_is_not_text_fails_as_the_library_fails():
         assert str(error) == expected
     else:
         raise AssertionError("document() wrote what the library refuses")
+
+
+def test_what_is_kept_between_documents_is_bounded_and_changes_nothing(monkeypatch):
+    """Escaped attributes and sentences are kept for the next document, up to MEMO_LIMIT each: a full memo
+    still writes the library's characters, and a value that only looks like a kept one (True and "1", 5
+    and "5") is not taken for it."""
+    monkeypatch.setattr(twiml_document, "MEMO_LIMIT", 8)
+    monkeypatch.setattr(twiml_document, "_WRITTEN", {})
+    monkeypatch.setattr(twiml_document, "_ESCAPED", {})
+    for index in range(40):
+        response = VoiceResponse()
+        gather = Gather(action=f"menu?attempt={index}&lang=en-GB", timeout=str(index % 3), method="POST")
+        gather.say(f"Say {index % 12} & <more>", language="en-GB")
+        response.append(gather)
+        response.pause(length=index % 3)
+        response.dial("+46701234567", record=index % 2 == 0, timeout=1, time_limit="1")
+        response.dial("+46701234567", record="true" if index % 2 else "True")
+        assert document(response) == str(response)
+    assert len(twiml_document._WRITTEN) <= 8 and len(twiml_document._ESCAPED) <= 8
