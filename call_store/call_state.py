@@ -19,7 +19,7 @@ from routing.model import Queue, Severity
 from routing.queues import QueueName
 from runtime.record_store import PhoneIndexedStore
 from runtime.redis_connection import redis_errors
-from runtime.unit_of_work import read_together, staged
+from runtime.unit_of_work import read_together, stage_hash_update, staged
 from verification.codes import CodeBook, Outcome
 from verification.organisations import Organisation
 from verification.service import Destination
@@ -259,9 +259,7 @@ class CallStore:
     def put(self, state: CallState) -> None:
         """The call's record as `state` has it, in place of whatever was there (a partial record an update
         left after its call): what the state leaves empty is absent, as an empty field reads."""
-        key = KEY_PREFIX + state.sid
-        with staged(self._redis) as pipe:
-            pipe.delete(key).hset(key, mapping=state.stored()).expire(key, self._ttl)
+        stage_hash_update(self._redis, KEY_PREFIX + state.sid, state.stored(), self._ttl, replace=True)
 
     def update(self, sid: str, **changes) -> None:
         """Some fields of the call, typed as `CallState` types them."""
@@ -288,6 +286,6 @@ class CallStore:
         self._write(sid, encode(status=status, ended_at=ended_at), CLOSED_TTL_SECONDS)
 
     def _write(self, sid: str, mapping: dict[str, str], ttl: int) -> None:
-        """The fields and the expiry together, with the webhook's other writes."""
-        with staged(self._redis) as pipe:
-            pipe.hset(KEY_PREFIX + sid, mapping=mapping).expire(KEY_PREFIX + sid, ttl)
+        """The fields and the expiry together, with the webhook's other writes (joined to its earlier write of
+        the record, where nothing between touched it)."""
+        stage_hash_update(self._redis, KEY_PREFIX + sid, mapping, ttl)

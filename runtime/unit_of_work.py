@@ -27,6 +27,7 @@ class _Unit:
         self.client = client
         self.pipe: Pipeline | None = None
         self.after: list[Callable[[], None]] = []
+        self.hashes: dict[str, tuple[int, dict]] = {}  # key -> (where its HSET is staged, the fields it writes)
 
     def pipeline(self) -> Pipeline:
         if self.pipe is None:
@@ -119,8 +120,36 @@ def now_with_staged(client: redis.Redis, command: Callable[[Pipeline], object]):
     pipe = unit.pipeline() if unit is not None else client.pipeline()
     first = len(pipe)
     command(pipe)
+    if unit is not None:
+        unit.hashes.clear()  # what was staged leaves now: a later write starts afresh
     with redis_errors():
         return pipe.execute()[first]
+
+
+def stage_hash_update(client: redis.Redis, key: str, mapping: dict[str, str], ttl: int, *,
+                      replace: bool = False) -> None:
+    """HSET `mapping` into `key` and EXPIRE it after `ttl`, staged (`staged`); with `replace`, DEL it first.
+
+    A webhook often writes one record in several steps (the severity, then the organisation the caller's
+    number found, then their place in the queue). Inside a unit such a write joins the unit's earlier one of
+    the same key, as long as no command staged since names the key: Redis runs a MULTI's commands in order,
+    and one that never names the key cannot tell the fields arrived earlier, so the record ends as the
+    separate writes would leave it (the later value of a field, the later expiry) in two commands, not six."""
+    unit = _open.get()
+    if unit is not None and not replace and (earlier := unit.hashes.get(key)) is not None:
+        where, fields = earlier
+        stack = unit.pipe.command_stack
+        if all(key not in args for args, _ in stack[where + 2:]) and stack[where][0][:2] == ("HSET", key):
+            fields.update(mapping)
+            stack[where] = (("HSET", key, *[part for pair in fields.items() for part in pair]), stack[where][1])
+            stack[where + 1] = (("EXPIRE", key, ttl), stack[where + 1][1])
+            return
+    with staged(client) as pipe:
+        if replace:
+            pipe.delete(key)
+        if unit is not None:
+            unit.hashes[key] = (len(pipe), dict(mapping))
+        pipe.hset(key, mapping=mapping).expire(key, ttl)
 
 
 Read = Callable[[Pipeline], Callable[[Any], Any]]  # stages one command; returns how to decode its reply
