@@ -256,6 +256,14 @@ class CallStore:
         state.code_outcome = Outcome(checked[0]) if checked else None
         return state
 
+    def create(self, **fields) -> CallState:
+        """A new call's record from the fields it starts with, as `put(CallState(**fields))` writes it
+        (encoding those fields, not every field of the state: this runs on every call's first webhook)."""
+        state = CallState(**fields)
+        mapping = {name: text for name, text in encode(**fields).items() if text}
+        stage_hash_update(self._redis, KEY_PREFIX + state.sid, mapping, self._ttl, replace=True)
+        return state
+
     def put(self, state: CallState) -> None:
         """The call's record as `state` has it, in place of whatever was there (a partial record an update
         left after its call): what the state leaves empty is absent, as an empty field reads."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from call_store.call_state import CallState, CallStore
+from call_store.call_state import CallStore
 from countries.store import TableStore
 from ivr.call_context import CallContext, CallParams
 from ivr.questions import (
@@ -43,13 +43,12 @@ class AnswerFlow:
         match = line_for(table, call.dialed, call.caller)
         line = match.line
         if state is None:
-            state = CallState(
+            state = self._calls.create(
                 sid=call.sid, line=line.id, dialed=call.dialed, caller=call.caller.e164 if call.caller else "",
                 caller_country=match.caller_country or "", attestation=call.attestation,
                 started_at=self._context.clock(), table_version=version,
                 language=line.languages[0] if len(line.languages) == 1 else "",
             )
-            self._calls.put(state)
             CALLS.labels(line.id).inc()
         # else: a replay for a call under way (Twilio's retry, or a captured request sent again) answers as the
         # first did and leaves the call as it stands: its organisation, verification and place are not reset.

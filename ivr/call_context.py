@@ -66,13 +66,11 @@ class CallContext:
             return state
         version, table = self._tables.current()
         match = line_for(table, call.dialed, call.caller)
-        state = CallState(
+        return self._calls.create(
             sid=call.sid, line=match.line.id, dialed=call.dialed, caller=call.caller.e164 if call.caller else "",
             caller_country=match.caller_country or "", attestation=call.attestation, language=match.line.languages[0],
             started_at=self.clock(), table_version=version,
         )
-        self._calls.put(state)
-        return state
 
     def table(self, state: CallState) -> Table:
         """The table version the call began with (the newest, if that is gone)."""
