@@ -190,7 +190,12 @@ def security_headers(secure: bool) -> Callable:
     return add
 
 
+_AREA_PREFIXES = tuple(AREAS)
+
+
 def _area(path: str) -> str | None:
+    if not path.startswith(_AREA_PREFIXES):  # most requests (every webhook) in one C call
+        return None
     for prefix in AREAS:
         if (path == prefix or path.startswith(prefix + "/")) and not path.startswith("/admin/api/"):
             return prefix
