@@ -10,8 +10,9 @@ gunicorn, and the yardsticks in bench/bare.py under the same gunicorn settings
 signed webhook must do on this stack), then:
 
 * paced: N callers, each taking a step every `--step` seconds, for a fixed time;
-* saturation: callers with no pauses, to find the ceiling (router, then the
-  yardsticks, sent the same parameters as the router's webhooks).
+* saturation: callers with no pauses, to find the ceiling: the router, then the
+  yardsticks (sent the same parameters as the router's webhooks), taking turns
+  in `--rounds` slices each, so that a drift in the machine's speed meets all three.
 
 Every request is a signed webhook with Twilio's parameter names; a call goes
 from /ivr/voice through the menu and severity to the queue and one hold cycle,
@@ -174,8 +175,10 @@ def latest_code(inbox: Path, to: str) -> str:
         return "000000"
 
 
-async def drive(port: int, callers: int, seconds: float, pause: float, verify_share: float, inbox: Path) -> tuple[Results, float]:
-    results = Results()
+async def drive(port: int, callers: int, seconds: float, pause: float, verify_share: float, inbox: Path,
+                results: Results | None = None) -> tuple[Results, float]:
+    """Whole calls for `seconds`; the figures added to `results` when given (a round of several)."""
+    results = results if results is not None else Results()
     deadline = time.monotonic() + seconds
 
     async def caller(index: int) -> None:
@@ -189,9 +192,10 @@ async def drive(port: int, callers: int, seconds: float, pause: float, verify_sh
     return results, time.monotonic() - started
 
 
-async def drive_yardstick(port: int, path: str, callers: int, seconds: float) -> tuple[Results, float]:
+async def drive_yardstick(port: int, path: str, callers: int, seconds: float,
+                          results: Results | None = None) -> tuple[Results, float]:
     """Signed requests with a menu step's parameters, without pauses, to one of bench/bare.py's endpoints."""
-    results = Results()
+    results = results if results is not None else Results()
     deadline = time.monotonic() + seconds
 
     async def caller() -> None:
@@ -286,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=2.0, help="seconds between a paced caller's steps")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each run")
     parser.add_argument("--saturation-callers", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="saturation: router, floor and bare take turns, this many slices of --seconds/rounds each")
     parser.add_argument("--verify-share", type=float, default=0.1, help="share of calls verified by a code")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=4)
@@ -318,14 +324,28 @@ def main(argv: list[str] | None = None) -> int:
                    results, elapsed, since(before, watcher))
         if args.skip_saturation:
             return 0
-        before = redis_counts(watcher)
-        results, elapsed = asyncio.run(drive(router_port, args.saturation_callers, args.seconds, 0.0, args.verify_share, inbox))
-        router_rate = report(f"saturation: {args.saturation_callers} callers without pauses, {args.seconds:g} s",
-                             results, elapsed, since(before, watcher))
-        floor, floor_elapsed = asyncio.run(drive_yardstick(bare_port, "/floor", args.saturation_callers, args.seconds))
-        floor_rate = report("floor: signature, one read, one write, a short TwiML (same server and load)", floor, floor_elapsed)
-        bare, bare_elapsed = asyncio.run(drive_yardstick(bare_port, "/twiml", args.saturation_callers, args.seconds))
-        bare_rate = report("bare Flask endpoint (fixed TwiML), same server and load", bare, bare_elapsed)
+        # The three take turns, `--rounds` slices each, so that a machine whose speed drifts (other work on
+        # it, a neighbour on the host) slows each of them alike; each one's figures are its slices together.
+        results, floor, bare = Results(), Results(), Results()
+        elapsed = floor_elapsed = bare_elapsed = 0.0
+        commands = reads = 0
+        slice_seconds = args.seconds / args.rounds
+        for _ in range(args.rounds):
+            before = redis_counts(watcher)
+            elapsed += asyncio.run(drive(router_port, args.saturation_callers, slice_seconds, 0.0, args.verify_share,
+                                         inbox, results))[1]
+            work = since(before, watcher)
+            commands, reads = commands + work[0], reads + work[1]
+            floor_elapsed += asyncio.run(drive_yardstick(bare_port, "/floor", args.saturation_callers, slice_seconds,
+                                                         floor))[1]
+            bare_elapsed += asyncio.run(drive_yardstick(bare_port, "/twiml", args.saturation_callers, slice_seconds,
+                                                        bare))[1]
+        taking_turns = f"{args.seconds:g} s in {args.rounds} turns"
+        router_rate = report(f"saturation: {args.saturation_callers} callers without pauses, {taking_turns}",
+                             results, elapsed, (commands, reads))
+        floor_rate = report(f"floor: signature, one read, one write, a short TwiML (same server and load, {taking_turns})",
+                            floor, floor_elapsed)
+        bare_rate = report(f"bare Flask endpoint (fixed TwiML), same server and load, {taking_turns}", bare, bare_elapsed)
         print(f"\nrouter saturation throughput: {100 * router_rate / bare_rate:.0f}% of the bare endpoint's, "
               f"{100 * router_rate / floor_rate:.0f}% of the floor's (the floor itself: {100 * floor_rate / bare_rate:.0f}% of the bare endpoint's)")
     finally:
