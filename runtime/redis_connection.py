@@ -216,6 +216,23 @@ class RouterPipeline(Pipeline):
     acknowledgement: Acknowledgement | None = None
     durable = False
 
+    def parse_response(self, connection, command_name, **options):
+        """A transaction's "+OK" and "QUEUED" replies, which redis-py reads as command "_" with no options:
+        for those its own reading comes down to the connection's (no "_" callback, no watch to note), so
+        they go straight there rather than through two layers per reply."""
+        if command_name == "_" and not options:
+            return connection.read_response()
+        return super().parse_response(connection, command_name, **options)
+
+    def _himport_prepare_pipeline(self, conn, commands):
+        """Before a transaction redis-py parses every command for an HIMPORT SET whose fieldset the
+        connection has yet to prepare. Where no fieldset was ever declared or dropped (the router declares
+        none) there is none to prepare, and nothing to look for."""
+        registry = getattr(conn, "himport_registry", None)
+        if registry is not None and len(registry) == 0 and registry.revision == 0:
+            return
+        super()._himport_prepare_pipeline(conn, commands)
+
     def _execute_transaction(self, connection, commands, raise_on_error):
         ack = self.acknowledgement
         if not (self.durable and ack and ack.replicas > 0):
