@@ -3,6 +3,7 @@ where the table came from (YAML today, Redis later) and of who asks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from enum import Enum
 
@@ -173,10 +174,16 @@ class Table:
         return [notice for notice in self.notices if notice.applies(line_id, at)]
 
     def line(self, line_id: str) -> Line | None:
+        return self._lines_by_id.get(line_id)
+
+    @cached_property
+    def _lines_by_id(self) -> dict[str, Line]:
+        """Asked on nearly every webhook; a table lives for many of them. The first line of an id, as a
+        search from the top would find it (a validated table has each id once)."""
+        by_id: dict[str, Line] = {}
         for line in self.lines:
-            if line.id == line_id:
-                return line
-        return None
+            by_id.setdefault(line.id, line)
+        return by_id
 
 
 @dataclass(frozen=True)

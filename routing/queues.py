@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from routing.model import Line, Queue, Severity
 
@@ -44,6 +44,12 @@ class QueueName:
         return cls(queue, language_of(agents_locale(line, queue, caller_locale)), severity)
 
     def __str__(self) -> str:
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
+        """Written once per name: a name is said in keys, URLs and TwiML several times a webhook, and the
+        names a process meets are a few dozen (`parse` hands out the same one each time)."""
         parts = [self.kind.value, self.language]
         if self.severity is not None:
             parts.append(self.severity.value)
