@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from itertools import chain
 from typing import Any
 
 import redis
@@ -141,7 +142,7 @@ def stage_hash_update(client: redis.Redis, key: str, mapping: dict[str, str], tt
         stack = unit.pipe.command_stack
         if all(key not in args for args, _ in stack[where + 2:]) and stack[where][0][:2] == ("HSET", key):
             fields.update(mapping)
-            stack[where] = (("HSET", key, *[part for pair in fields.items() for part in pair]), stack[where][1])
+            stack[where] = (("HSET", key, *chain.from_iterable(fields.items())), stack[where][1])
             stack[where + 1] = (("EXPIRE", key, ttl), stack[where + 1][1])
             return
     with staged(client) as pipe:
