@@ -21,8 +21,9 @@ bench/mail_sink.py, a process of its own) and read back. It prints calls complet
 and calls per second, latency per webhook (p50, p95, p99, max), errors
 (anything but a 200 with a TwiML <Response>), Redis commands and round trips
 per webhook (the server's own counts: commands processed, and reads, one per
-request a client sends), and the saturation throughput as a share of each
-yardstick's. Traffic goes to 127.0.0.1 only and every loop is bounded in time.
+request a client sends), for the router and the floor the CPU time per webhook
+of their gunicorn workers, of redis-server and of this driver (from /proc), and
+the saturation throughput as a share of each yardstick's. Traffic goes to 127.0.0.1 only and every loop is bounded in time.
 """
 from __future__ import annotations
 
@@ -254,6 +255,48 @@ def since(before: tuple[int, int], client: redis.Redis) -> tuple[int, int]:
     return after[0] - before[0] - 1, after[1] - before[1] - 1
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes have used so far, from /proc (0 where it cannot be read)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def workers_of(master: subprocess.Popen) -> list[int]:
+    """gunicorn's worker processes (the master only watches them)."""
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@dataclass
+class Cpu:
+    """CPU time one side of the saturation run cost: its app's workers, redis-server, this driver."""
+    app: float = 0.0
+    redis: float = 0.0
+    driver: float = 0.0
+
+    def measure(self, app_pids: list[int], redis_pid: int, run):
+        before = (cpu_seconds(app_pids), cpu_seconds([redis_pid]), time.process_time())
+        outcome = run()
+        self.app += cpu_seconds(app_pids) - before[0]
+        self.redis += cpu_seconds([redis_pid]) - before[1]
+        self.driver += time.process_time() - before[2]
+        return outcome
+
+    def per_webhook(self, webhooks: int) -> str:
+        if not webhooks:
+            return ""
+        return (f"  CPU per webhook     app {1e6 * self.app / webhooks:.0f} µs, redis-server {1e6 * self.redis / webhooks:.0f} µs, "
+                f"driver {1e6 * self.driver / webhooks:.0f} µs")
+
+
 def percentile(ordered: list[float], p: float) -> float:
     """In milliseconds."""
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
@@ -327,24 +370,28 @@ def main(argv: list[str] | None = None) -> int:
         # The three take turns, `--rounds` slices each, so that a machine whose speed drifts (other work on
         # it, a neighbour on the host) slows each of them alike; each one's figures are its slices together.
         results, floor, bare = Results(), Results(), Results()
+        router_cpu, floor_cpu = Cpu(), Cpu()
         elapsed = floor_elapsed = bare_elapsed = 0.0
         commands = reads = 0
         slice_seconds = args.seconds / args.rounds
+        router_workers, bare_workers = workers_of(processes[0]), workers_of(processes[1])
         for _ in range(args.rounds):
             before = redis_counts(watcher)
-            elapsed += asyncio.run(drive(router_port, args.saturation_callers, slice_seconds, 0.0, args.verify_share,
-                                         inbox, results))[1]
+            elapsed += router_cpu.measure(router_workers, server.pid, lambda: asyncio.run(drive(
+                router_port, args.saturation_callers, slice_seconds, 0.0, args.verify_share, inbox, results)))[1]
             work = since(before, watcher)
             commands, reads = commands + work[0], reads + work[1]
-            floor_elapsed += asyncio.run(drive_yardstick(bare_port, "/floor", args.saturation_callers, slice_seconds,
-                                                         floor))[1]
+            floor_elapsed += floor_cpu.measure(bare_workers, server.pid, lambda: asyncio.run(drive_yardstick(
+                bare_port, "/floor", args.saturation_callers, slice_seconds, floor)))[1]
             bare_elapsed += asyncio.run(drive_yardstick(bare_port, "/twiml", args.saturation_callers, slice_seconds,
                                                         bare))[1]
         taking_turns = f"{args.seconds:g} s in {args.rounds} turns"
         router_rate = report(f"saturation: {args.saturation_callers} callers without pauses, {taking_turns}",
                              results, elapsed, (commands, reads))
+        print(router_cpu.per_webhook(results.webhooks))
         floor_rate = report(f"floor: signature, one read, one write, a short TwiML (same server and load, {taking_turns})",
                             floor, floor_elapsed)
+        print(floor_cpu.per_webhook(floor.webhooks))
         bare_rate = report(f"bare Flask endpoint (fixed TwiML), same server and load, {taking_turns}", bare, bare_elapsed)
         print(f"\nrouter saturation throughput: {100 * router_rate / bare_rate:.0f}% of the bare endpoint's, "
               f"{100 * router_rate / floor_rate:.0f}% of the floor's (the floor itself: {100 * floor_rate / bare_rate:.0f}% of the bare endpoint's)")
