@@ -135,12 +135,15 @@ def stage_hash_update(client: redis.Redis, key: str, mapping: dict[str, str], tt
     number found, then their place in the queue). Inside a unit such a write joins the unit's earlier one of
     the same key, as long as no command staged since names the key: Redis runs a MULTI's commands in order,
     and one that never names the key cannot tell the fields arrived earlier, so the record ends as the
-    separate writes would leave it (the later value of a field, the later expiry) in two commands, not six."""
+    separate writes would leave it (the later value of a field, the later expiry) in two commands, not six.
+    (A script can reach keys it is not handed: the router's own do, for keys of their own prefixes, never
+    for a record written here.)"""
     unit = _open.get()
     if unit is not None and not replace and (earlier := unit.hashes.get(key)) is not None:
         where, fields = earlier
         stack = unit.pipe.command_stack
-        if all(key not in args for args, _ in stack[where + 2:]) and stack[where][0][:2] == ("HSET", key):
+        if (stack[where][0][:2] == ("HSET", key) and stack[where + 1][0][:2] == ("EXPIRE", key)
+                and all(key not in args for args, _ in stack[where + 2:])):
             fields.update(mapping)
             stack[where] = (("HSET", key, *chain.from_iterable(fields.items())), stack[where][1])
             stack[where + 1] = (("EXPIRE", key, ttl), stack[where + 1][1])
