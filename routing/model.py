@@ -3,9 +3,9 @@ where the table came from (YAML today, Redis later) and of who asks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 
 
 class Queue(str, Enum):

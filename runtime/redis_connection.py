@@ -115,17 +115,7 @@ class _Packer(HiredisRespSerializer):
     def pack_all(self, commands) -> list[bytes]:
         """A pipeline's commands as one write (what redis-py's pack_commands gives for payloads below its
         buffer cutoff, as the router's are; above it the bytes on the wire are the same, in one piece)."""
-        packed = []
-        for args in commands:
-            name = args[0]
-            if name.__class__ is str and " " not in name:
-                try:
-                    packed.append(_pack_command(args))
-                    continue
-                except TypeError:
-                    pass
-            packed.extend(super().pack(*args))
-        return [b"".join(packed)]
+        return [b"".join([chunk for args in commands for chunk in self.pack(*args)])]
 
 
 if HIREDIS_AVAILABLE:  # redis-py packs with hiredis only when it finds a version it supports: so do we
